@@ -1,0 +1,109 @@
+namespace EventActors.Actors.Kernel;
+
+/// <summary>An actor that owns keyed timers, as Akka.NET's <c>IWithTimers</c>.</summary>
+public interface IWithTimers
+{
+    /// <summary>Set by the kernel after the constructor, before <c>PreStart</c>.</summary>
+    ITimerScheduler Timers { get; set; }
+}
+
+/// <summary>
+/// Timers owned by one actor: each key names at most one timer; starting a key again replaces
+/// it; all are cancelled when the actor stops or restarts. A message from a timer cancelled or
+/// replaced after it fired is dropped, even if it was already in the mailbox. Use only from
+/// inside the actor.
+/// </summary>
+public interface ITimerScheduler
+{
+    void StartSingleTimer(object key, object message, TimeSpan timeout, IActorRef? sender = null);
+
+    void StartPeriodicTimer(object key, object message, TimeSpan interval, IActorRef? sender = null);
+
+    void StartPeriodicTimer(object key, object message, TimeSpan initialDelay, TimeSpan interval, IActorRef? sender = null);
+
+    bool IsTimerActive(object key);
+
+    IReadOnlyCollection<object> ActiveTimers { get; }
+
+    void Cancel(object key);
+
+    void CancelAll();
+}
+
+/// <summary>The envelope a timer sends to its actor; unwrapped before the actor sees it.</summary>
+internal sealed class TimerMessage(object key, int generation, object message, IActorRef? sender)
+{
+    public object Key { get; } = key;
+    public int Generation { get; } = generation;
+    public object Message { get; } = message;
+    public IActorRef? Sender { get; } = sender;
+}
+
+internal sealed class ActorTimers(ActorCell cell) : ITimerScheduler
+{
+    private readonly Dictionary<object, Entry> _timers = [];
+    private int _generation;
+
+    public void StartSingleTimer(object key, object message, TimeSpan timeout, IActorRef? sender = null) =>
+        Start(key, message, timeout, null, sender);
+
+    public void StartPeriodicTimer(object key, object message, TimeSpan interval, IActorRef? sender = null) =>
+        Start(key, message, interval, interval, sender);
+
+    public void StartPeriodicTimer(object key, object message, TimeSpan initialDelay, TimeSpan interval, IActorRef? sender = null) =>
+        Start(key, message, initialDelay, interval, sender);
+
+    public bool IsTimerActive(object key) => _timers.ContainsKey(key);
+
+    public IReadOnlyCollection<object> ActiveTimers => [.. _timers.Keys];
+
+    public void Cancel(object key)
+    {
+        if (_timers.Remove(key, out var entry))
+        {
+            entry.Task.Cancel();
+        }
+    }
+
+    public void CancelAll()
+    {
+        foreach (var entry in _timers.Values)
+        {
+            entry.Task.Cancel();
+        }
+
+        _timers.Clear();
+    }
+
+    /// <summary>Whether a fired timer message is still current; a single timer is done once accepted.</summary>
+    internal bool TryAccept(TimerMessage message)
+    {
+        if (!_timers.TryGetValue(message.Key, out var entry) || entry.Generation != message.Generation)
+        {
+            return false;
+        }
+
+        if (!entry.Periodic)
+        {
+            _timers.Remove(message.Key);
+        }
+
+        return true;
+    }
+
+    private void Start(object key, object message, TimeSpan delay, TimeSpan? interval, IActorRef? sender)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(message);
+        Cancel(key);
+        var timerMessage = new TimerMessage(key, ++_generation, message, sender);
+        var self = cell.SelfRef;
+        var scheduler = cell.System.Scheduler;
+        var task = interval is { } period
+            ? scheduler.ScheduleRepeatedly(delay, period, () => self.Tell(timerMessage, null))
+            : scheduler.ScheduleOnce(delay, () => self.Tell(timerMessage, null));
+        _timers[key] = new Entry(timerMessage.Generation, task, interval is not null);
+    }
+
+    private readonly record struct Entry(int Generation, ICancelable Task, bool Periodic);
+}
