@@ -5,11 +5,11 @@ internal sealed partial class ActorCell
 {
     // Guarded by a lock because the system's guardian takes top-level ActorOf from any thread.
     private Dictionary<string, ActorCell>? _children;
-    private long _lastGeneratedNameId;
+    private int _lastGeneratedNameId;
 
-    // The mailbox queue object doubles as the children lock: it is private, always present, and
-    // a dedicated lock object would cost every actor another allocation.
-    private object ChildrenLock => _mailbox;
+    // The self reference doubles as the children lock: it is internal, always present, and a
+    // dedicated lock object would cost every actor another allocation.
+    private object ChildrenLock => SelfRef;
 
     public IActorRef ActorOf(Props props, string? name = null) => SpawnChild(props, name).SelfRef;
 

@@ -21,7 +21,7 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
     private const int ScheduledBit = 1; // a turn is queued or running: the single-consumer guard
     private const int ClosedBit = 2;    // stopped for good: user messages become dead letters
 
-    private readonly MailboxQueue<Envelope> _mailbox = new();
+    private MailboxQueue<Envelope> _mailbox = new(); // a mutable struct: never readonly, never copied
     private readonly Dispatcher _dispatcher;
     private readonly ActorCell? _parent;
     private int _status;
@@ -30,7 +30,6 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
     private ActorBase? _actor;
     private Envelope _current;
     private List<Receive>? _behaviors;
-    private Queue<Envelope>? _unstashed;
     private CellExtras? _extras;
 
     public ActorCell(ActorSystem system, Props props, ActorCell? parent, ActorPath path)
@@ -174,12 +173,12 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
             return _mailbox.HasItems;
         }
 
-        return _suspension == Suspension.None && (_mailbox.HasItems || _unstashed is { Count: > 0 });
+        return _suspension == Suspension.None && (_mailbox.HasItems || _extras?.Unstashed is { Count: > 0 });
     }
 
     private bool TryDequeue(out Envelope envelope)
     {
-        if (_unstashed is { Count: > 0 } unstashed)
+        if (_extras?.Unstashed is { Count: > 0 } unstashed)
         {
             envelope = unstashed.Dequeue();
             return true;
@@ -189,12 +188,12 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
     }
 
     /// <summary>Counts deliveries, so a stash can tell one delivery from the next.</summary>
-    internal long InvocationCount { get; private set; }
+    internal int InvocationCount { get; private set; } // wraps around harmlessly
 
     private void Invoke(Envelope envelope)
     {
         _current = envelope;
-        InvocationCount++;
+        InvocationCount = unchecked(InvocationCount + 1);
         var message = envelope.Message;
         try
         {
@@ -422,7 +421,7 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
         }
 
         var queue = new Queue<Envelope>(envelopes);
-        if (_unstashed is { Count: > 0 } earlier)
+        if (Extras.Unstashed is { Count: > 0 } earlier)
         {
             foreach (var envelope in earlier)
             {
@@ -430,7 +429,7 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
             }
         }
 
-        _unstashed = queue;
+        Extras.Unstashed = queue;
     }
 
     public override string ToString() => SelfRef.ToString();
@@ -460,6 +459,7 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
         public Envelope AsyncEnvelope;
         public object? FailedMessage;
         public Exception? PendingRestartCause;
+        public Queue<Envelope>? Unstashed; // put back by UnstashAll, taken before the mailbox
     }
 }
 

@@ -6,18 +6,16 @@ namespace EventActors.Actors.Kernel;
 /// </summary>
 public abstract class ReceiveActor : ActorBase
 {
-    private HandlerSet _building = new();
-    private readonly HandlerSet _initial;
+    // The initial behaviour, held as a bare array: most actors are small and idle, so no holder
+    // object. Become builds its behaviour through t_becoming instead.
+    private Handler[] _handlers = [];
 
-    protected ReceiveActor()
-    {
-        _initial = _building;
-    }
+    [ThreadStatic] private static List<Handler>? t_becoming;
 
-    protected internal sealed override bool Receive(object message) => _initial.Handle(message);
+    protected internal sealed override bool Receive(object message) => Handle(_handlers, message);
 
     protected void Receive<T>(Action<T> handler, Predicate<T>? shouldHandle = null) =>
-        _building.Add(new SyncHandler<T>(handler ?? throw new ArgumentNullException(nameof(handler)), shouldHandle));
+        Register(new SyncHandler<T>(handler ?? throw new ArgumentNullException(nameof(handler)), shouldHandle));
 
     protected void Receive<T>(Predicate<T> shouldHandle, Action<T> handler) => Receive(handler, shouldHandle);
 
@@ -27,7 +25,7 @@ public abstract class ReceiveActor : ActorBase
     /// Akka.NET.
     /// </summary>
     protected void ReceiveAsync<T>(Func<T, Task> handler, Predicate<T>? shouldHandle = null) =>
-        _building.Add(new AsyncHandler<T>(Cell, handler ?? throw new ArgumentNullException(nameof(handler)), shouldHandle));
+        Register(new AsyncHandler<T>(Cell, handler ?? throw new ArgumentNullException(nameof(handler)), shouldHandle));
 
     protected void ReceiveAsync<T>(Predicate<T> shouldHandle, Func<T, Task> handler) => ReceiveAsync(handler, shouldHandle);
 
@@ -46,41 +44,47 @@ public abstract class ReceiveActor : ActorBase
     /// <summary>The same as <see cref="UnbecomeStacked"/>, under its older Akka.NET name.</summary>
     protected void Unbecome() => Context.UnbecomeStacked();
 
-    private Receive Build(Action configure)
+    private void Register(Handler handler)
     {
-        var previous = _building;
-        var handlers = new HandlerSet();
-        _building = handlers;
+        if (t_becoming is { } becoming)
+        {
+            becoming.Add(handler);
+        }
+        else
+        {
+            _handlers = [.. _handlers, handler];
+        }
+    }
+
+    private static Receive Build(Action configure)
+    {
+        var previous = t_becoming;
+        var handlers = new List<Handler>();
+        t_becoming = handlers;
         try
         {
             configure();
         }
         finally
         {
-            _building = previous;
+            t_becoming = previous;
         }
 
-        return handlers.Handle;
+        var behaviour = handlers.ToArray();
+        return message => Handle(behaviour, message);
     }
 
-    private sealed class HandlerSet
+    private static bool Handle(Handler[] handlers, object message)
     {
-        private Handler[] _handlers = [];
-
-        public void Add(Handler handler) => _handlers = [.. _handlers, handler];
-
-        public bool Handle(object message)
+        foreach (var handler in handlers)
         {
-            foreach (var handler in _handlers)
+            if (handler.TryHandle(message))
             {
-                if (handler.TryHandle(message))
-                {
-                    return true;
-                }
+                return true;
             }
-
-            return false;
         }
+
+        return false;
     }
 
     private abstract class Handler

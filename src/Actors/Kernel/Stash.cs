@@ -28,7 +28,7 @@ public interface IStash
 internal sealed class ActorStash(ActorCell cell) : IStash
 {
     private readonly List<Envelope> _stashed = [];
-    private long _lastStashedInvocation = -1;
+    private int? _lastStashedInvocation;
 
     public int Count => _stashed.Count;
 
