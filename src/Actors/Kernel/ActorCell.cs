@@ -297,6 +297,13 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
 
     private void HandleSystemMessage(SystemMessage message)
     {
+        if (IsClosed)
+        {
+            // Stopped earlier in this same batch: answer as a dead actor from here on.
+            HandleAfterStop(message);
+            return;
+        }
+
         switch (message)
         {
             case Create: HandleCreate(); break;
@@ -316,18 +323,23 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
     /// <summary>After the stop, what still arrives is answered as from a dead actor.</summary>
     private void DrainAfterStop()
     {
-        var messages = Reverse(Interlocked.Exchange(ref _systemInbox, null));
-        for (; messages is not null; messages = messages.Next)
+        for (var message = Reverse(Interlocked.Exchange(ref _systemInbox, null)); message is not null; message = message.Next)
         {
-            if (messages is Watch watch && !ReferenceEquals(watch.Watcher, SelfRef))
-            {
-                watch.Watcher.SendSystemMessage(new DeathWatchNotification(SelfRef));
-            }
+            HandleAfterStop(message);
         }
 
         while (_mailbox.TryDequeue(out var envelope))
         {
             SendToDeadLetters(envelope);
+        }
+    }
+
+    private void HandleAfterStop(SystemMessage message)
+    {
+        // A watch that comes too late still gets its answer; everything else is moot.
+        if (message is Watch watch && !ReferenceEquals(watch.Watcher, SelfRef))
+        {
+            watch.Watcher.SendSystemMessage(new DeathWatchNotification(SelfRef));
         }
     }
 

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: builds the solution, runs every test project, prints one closing
+# summary line ("Total: N passed, N failed, N skipped") and exits non-zero on any failure or
+# when no test ran. Installs what the tests need when it is missing; in CI (CI=true) a missing
+# prerequisite that cannot be installed is a failure, never a silent skip.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo_root"
+
+configuration="${CONFIGURATION:-Release}"
+work_dir="$(mktemp -d -t eventactors-test.XXXXXX)"
+cleanup() { rm -rf "$work_dir"; }
+trap cleanup EXIT
+
+fail() { echo "scripts/test.sh: $*" >&2; exit 1; }
+
+command -v dotnet >/dev/null 2>&1 || fail "the .NET SDK (dotnet) is not installed; see README.md"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+echo "== build ($configuration)"
+dotnet build EventActors.sln -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
+
+mapfile -t test_projects < <(find tests -name '*.Tests.csproj' | sort)
+[ "${#test_projects[@]}" -gt 0 ] || fail "no test projects found under tests/"
+
+passed=0 failed=0 skipped=0 status=0
+for project in "${test_projects[@]}"; do
+  name="$(basename "$project" .csproj)"
+  log="$work_dir/$name.log"
+  echo "== test $name"
+  # A hung test is reported (with a dump of where it hung) instead of stalling CI.
+  if ! dotnet test "$project" -c "$configuration" --no-build -nologo \
+        --blame-hang-timeout 5m --results-directory "$work_dir/results" 2>&1 | tee "$log"; then
+    status=1
+  fi
+  if grep -q "Test Run Aborted" "$log"; then
+    echo "scripts/test.sh: the test host of $name crashed" >&2
+    status=1
+  fi
+  summary="$(grep -E '(Passed|Failed)!  - Failed:' "$log" | tail -n 1 || true)"
+  if [ -z "$summary" ]; then
+    echo "scripts/test.sh: $name printed no result summary" >&2
+    status=1
+    continue
+  fi
+  p="$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")"
+  f="$(sed -E 's/.*Failed: *([0-9]+),.*/\1/' <<<"$summary")"
+  s="$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+done
+
+if [ "$passed" -eq 0 ]; then
+  echo "scripts/test.sh: no test ran" >&2
+  status=1
+fi
+[ "$failed" -eq 0 ] || status=1
+
+echo
+echo "Total: $passed passed, $failed failed, $skipped skipped"
+exit "$status"
