@@ -6,6 +6,7 @@ var commands = new Dictionary<string, IBenchmark>(StringComparer.OrdinalIgnoreCa
 {
     ["pingpong"] = new PingPongBenchmark(),
     ["idle-actors"] = new IdleActorsBenchmark(),
+    ["journal"] = new JournalBenchmark(),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var benchmark))

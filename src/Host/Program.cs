@@ -1,26 +1,39 @@
-using EventActors.Actors.Kernel;
+using EventActors.Host;
+using EventActors.Host.Publishing;
+using EventActors.Host.Streaming;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Issue 4 fixes the default address; --urls (or ASPNETCORE_URLS) still overrides it.
+// The default address; --urls (or ASPNETCORE_URLS) still overrides it.
 if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
 {
     builder.WebHost.UseUrls("http://localhost:5080");
 }
 
-builder.Services.AddSingleton(services =>
-    ActorSystem.Create("eventactors", new ActorSystemSettings
-    {
-        LoggerFactory = services.GetRequiredService<ILoggerFactory>(),
-    }));
+var options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+if (builder.Configuration["data-dir"] is { Length: > 0 } dataDir)
+{
+    options.DataDir = dataDir; // --data-dir PATH
+}
+
+options.Validate(); // a bad value stops the start here, naming the key
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(services => EventActorsNode.Start(options, services.GetRequiredService<ILoggerFactory>()));
 
 var app = builder.Build();
-var actorSystem = app.Services.GetRequiredService<ActorSystem>();
-app.Lifetime.ApplicationStopping.Register(() => actorSystem.Terminate().GetAwaiter().GetResult());
+var node = app.Services.GetRequiredService<EventActorsNode>();
+app.Lifetime.ApplicationStopping.Register(() => node.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
-app.MapGet("/health", () => Results.Ok(new { status = "ok", actorSystem = actorSystem.Name }));
+app.MapGet("/health", async () =>
+{
+    var (connections, topicActors) = await node.CountAsync();
+    return Results.Ok(new { status = "ok", connections, topicActors });
+});
+app.MapTopicEndpoints();
+app.MapStreamEndpoints();
 app.MapGet("/", () => Results.Text(
-    "EventActors is running. GET /health reports the node's state.\n", "text/plain"));
+    "EventActors is running. POST /topics/{topic}/events publishes; GET /topics/{topic}/stream streams (see docs/api.md).\n",
+    "text/plain"));
 
 app.Run();
 

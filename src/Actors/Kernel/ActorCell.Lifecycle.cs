@@ -147,6 +147,10 @@ internal sealed partial class ActorCell
             SendToDeadLetters(envelope);
         }
 
+        // The parent first: its system messages are handled in order, so by the time a watching
+        // parent sees Terminated the name is free again and a child of that name can be started.
+        _parent?.SendSystemMessage(new ChildTerminated(SelfRef));
+
         if (_extras?.WatchedBy is { } watchers)
         {
             foreach (var watcher in watchers)
@@ -169,7 +173,6 @@ internal sealed partial class ActorCell
 
         _actor = null;
         _behaviors = null;
-        _parent?.SendSystemMessage(new ChildTerminated(SelfRef));
         Volatile.Read(ref _terminatedPromise)?.TrySetResult();
     }
 

@@ -22,7 +22,11 @@ internal sealed class DeadLetterActorRef(ActorSystem system, ActorPath path) : I
         var letter = message as DeadLetter ?? new DeadLetter(message, sender, this);
         var count = Interlocked.Increment(ref _count);
         var individually = System.Settings.DeadLettersLoggedIndividually;
-        if (count <= individually)
+        if (letter.Message is Terminated)
+        {
+            // A watcher that stopped first: routine during shutdown, counted but not logged.
+        }
+        else if (count <= individually)
         {
             KernelLog.DeadLetter(System.KernelLogger, letter.Message.GetType().Name, letter.Sender?.Path, letter.Recipient.Path, count);
         }

@@ -139,3 +139,46 @@ public sealed class LifecycleTests : TestKit.TestKit
         Assert.Throws<InvalidOperationException>(() => new Plain());
     }
 }
+
+public sealed class ChildNameReuseTests : TestKit.TestKit
+{
+    /// <summary>Starts a child named "worker", and a new one each time the previous stops.</summary>
+    private sealed class Respawner : ReceiveActor
+    {
+        private int _generation;
+
+        public Respawner(IActorRef report)
+        {
+            Spawn();
+            Receive<string>(m => m == "stop-child", _ => Context.Stop(Context.Child("worker")!));
+            Receive<Terminated>(_ =>
+            {
+                Spawn(); // the name must be free by now
+                report.Tell($"respawned {_generation}");
+            });
+        }
+
+        private void Spawn()
+        {
+            _generation++;
+            Context.Watch(Context.ActorOf(Props.Create(() => new Idle()), "worker"));
+        }
+
+        private sealed class Idle : ReceiveActor
+        {
+            public Idle() => ReceiveAny(_ => { });
+        }
+    }
+
+    [Fact]
+    public void A_watching_parent_can_reuse_a_child_name_as_soon_as_it_sees_Terminated()
+    {
+        var parent = Sys.ActorOf(Props.Create(() => new Respawner(TestActor)));
+        Watch(parent);
+        for (var i = 2; i <= 50; i++)
+        {
+            parent.Tell("stop-child");
+            ExpectMsg($"respawned {i}");
+        }
+    }
+}

@@ -1,0 +1,275 @@
+using System.IO.Pipelines;
+using EventActors.Actors.Journal;
+using EventActors.Actors.Kernel;
+using EventActors.Actors.Topics;
+using EventActors.Protocol;
+
+namespace EventActors.Actors.Connections;
+
+/// <summary>
+/// Owns one SSE response. Subscribes to each topic at the position the client resumes from,
+/// replays what it missed (from the topic's ring, or page by page from the journal when further
+/// behind), then stays live; positions only ever move forward one sequence number at a time, so
+/// the seam between replay and live has no gap and no duplicate. Writes every event it has in
+/// hand, then flushes once; a flush that waits on a slow client holds back credit, so topics
+/// stop pushing to it and its memory stays bounded.
+/// </summary>
+public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedStash
+{
+    private readonly StreamRequest _request;
+    private readonly PipeWriter _output;
+    private readonly IActorRef _registry;
+    private readonly IEventJournal _journal;
+    private readonly ConnectionSettings _settings;
+    private readonly CancellationToken _aborted;
+    private readonly TaskCompletionSource _completed;
+    private readonly EventCursor[] _positions;        // per topic: epoch and last sequence written
+    private readonly IActorRef?[] _topicActors;       // per topic: who feeds us, once subscribed
+    private readonly List<(int Topic, ResetReason Reason)> _pendingResets = [];
+    private int _awaitingSubscriptions;
+    private bool _wroteSinceHeartbeat;
+
+    public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
+        ConnectionSettings settings, CancellationToken aborted, TaskCompletionSource completed)
+    {
+        _request = request;
+        _output = output;
+        _registry = registry;
+        _journal = journal;
+        _settings = settings;
+        _aborted = aborted;
+        _completed = completed;
+        _positions = new EventCursor[request.Topics.Count];
+        _topicActors = new IActorRef?[request.Topics.Count];
+        _awaitingSubscriptions = request.Topics.Count;
+        Subscribing();
+    }
+
+    public static Props Props(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
+        ConnectionSettings settings, CancellationToken aborted, TaskCompletionSource completed) =>
+        Kernel.Props.Create(() => new ConnectionActor(request, output, registry, journal, settings, aborted, completed));
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public IStash Stash { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        SseFrame.WriteRetry(_output, _settings.RetryMilliseconds);
+        for (var i = 0; i < _request.Topics.Count; i++)
+        {
+            _registry.Tell(new Subscribe(_request.Topics[i], Self, _request.Starts[i], _settings.Credit), Self);
+        }
+
+        Timers.StartPeriodicTimer(HeartbeatTick.Instance, HeartbeatTick.Instance, _settings.HeartbeatInterval);
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var topicActor in _topicActors)
+        {
+            topicActor?.Tell(new Unsubscribe(Self), Self);
+        }
+
+        _completed.TrySetResult();
+    }
+
+    private void Subscribing()
+    {
+        Receive<Subscribed>(subscribed =>
+        {
+            var index = Subscribe(subscribed);
+            if (subscribed.Reset is { } reason)
+            {
+                _pendingResets.Add((index, reason)); // written once every position is known
+            }
+
+            if (--_awaitingSubscriptions == 0)
+            {
+                // Written now, before the stashed deliveries come back in front of the mailbox:
+                // the client must learn of a reset before any event that follows it.
+                foreach (var (topic, pending) in _pendingResets)
+                {
+                    WriteReset(topic, pending);
+                }
+
+                _pendingResets.Clear();
+                Become(Live);
+                Stash.UnstashAll();
+                Self.Tell(AllSubscribed.Instance); // flushes the retry field and resets if nothing else does
+            }
+        });
+        Receive<ClientGone>(_ => Context.Stop(Self));
+        Receive<HeartbeatTick>(_ => { });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Live()
+    {
+        ReceiveAsync<AllSubscribed>(_ => FlushAsync());
+        ReceiveAsync<Deliver>(OnDeliver);
+        ReceiveAsync<CatchUpRequired>(OnCatchUpRequired);
+        ReceiveAsync<TopicReset>(async reset =>
+        {
+            var index = _request.Topics.IndexOf(reset.Topic);
+            _positions[index] = new EventCursor(reset.Epoch, 0);
+            WriteReset(index, reset.Reason);
+            await FlushAsync();
+        });
+        ReceiveAsync<Subscribed>(async subscribed =>
+        {
+            // A topic actor was replaced (it failed or was restarted); we subscribed again from
+            // our exact position, so normally there is nothing to tell the client.
+            var index = Subscribe(subscribed);
+            if (subscribed.Reset is { } reason)
+            {
+                WriteReset(index, reason);
+                await FlushAsync();
+            }
+        });
+        Receive<Terminated>(terminated =>
+        {
+            var index = Array.FindIndex(_topicActors, actor => ReferenceEquals(actor, terminated.ActorRef));
+            if (index >= 0)
+            {
+                _topicActors[index] = null;
+                var resumeAt = new StartPosition.After(_positions[index]);
+                _registry.Tell(new Subscribe(_request.Topics[index], Self, resumeAt, _settings.Credit), Self);
+            }
+        });
+        ReceiveAsync<HeartbeatTick>(async _ =>
+        {
+            if (!_wroteSinceHeartbeat)
+            {
+                SseFrame.Heartbeat.WriteTo(_output);
+                await FlushAsync();
+            }
+
+            _wroteSinceHeartbeat = false;
+        });
+        Receive<ClientGone>(_ => Context.Stop(Self));
+    }
+
+    private int Subscribe(Subscribed subscribed)
+    {
+        var index = _request.Topics.IndexOf(subscribed.Topic);
+        _positions[index] = new EventCursor(subscribed.Epoch, subscribed.After);
+        _topicActors[index] = Context.Watch(Sender);
+        return index;
+    }
+
+    private async Task OnDeliver(Deliver deliver)
+    {
+        var index = _request.Topics.IndexOf(deliver.Topic);
+        foreach (var committed in deliver.Events)
+        {
+            if (committed.Sequence <= _positions[index].Sequence)
+            {
+                continue; // already written (a replaced topic actor may overlap): never a duplicate
+            }
+
+            _positions[index] = _positions[index] with { Sequence = committed.Sequence };
+            if (_request.MultiTopic)
+            {
+                SseFrame.WriteWithId(_output, committed.FrameWithoutId, _request.Topics, _positions);
+            }
+            else
+            {
+                committed.Frame.WriteTo(_output);
+            }
+        }
+
+        await FlushAsync();
+        // Credit comes back only once the bytes are handed to the transport: a client that does
+        // not read stops receiving pushes, and the topic keeps nothing for it.
+        Sender.Tell(new GrantCredit(Self, deliver.Events.Count), Self);
+    }
+
+    private async Task OnCatchUpRequired(CatchUpRequired catchUp)
+    {
+        var index = _request.Topics.IndexOf(catchUp.Topic);
+        var topicActor = Sender;
+        var topic = catchUp.Topic;
+        while (true)
+        {
+            var after = _positions[index].Sequence;
+            var page = await _journal.ReadAsync(topic, after, _settings.CatchUpPageSize, cancellationToken: _aborted);
+            if (page.Topic is not { } info || info.Epoch != _positions[index].Epoch)
+            {
+                return; // deleted meanwhile: the topic actor sends TopicReset
+            }
+
+            if (info.IsTrimmedAfter(after))
+            {
+                _positions[index] = _positions[index] with { Sequence = info.FirstSequence - 1 };
+                WriteReset(index, ResetReason.HistoryTrimmed);
+            }
+
+            foreach (var stored in page.Events)
+            {
+                if (stored.Sequence <= _positions[index].Sequence)
+                {
+                    continue;
+                }
+
+                _positions[index] = _positions[index] with { Sequence = stored.Sequence };
+                var id = _request.MultiTopic
+                    ? new SseEventId(new MultiTopicCursor(_request.Topics, _positions).Format())
+                    : _positions[index].ToEventId();
+                SseFrame.Write(_output, stored.Data.Span, stored.Type, id);
+            }
+
+            await FlushAsync();
+            if (page.Events.Count < _settings.CatchUpPageSize || _positions[index].Sequence >= info.Head)
+            {
+                break;
+            }
+        }
+
+        topicActor.Tell(new CaughtUp(Self, _positions[index].Sequence), Self);
+    }
+
+    private void WriteReset(int index, ResetReason reason)
+    {
+        var continuesAfter = _request.MultiTopic
+            ? new MultiTopicCursor(_request.Topics, _positions).Format()
+            : _positions[index].ToString();
+        ResetEvent.Write(_output, _request.Topics[index], reason, _request.RequestedId, continuesAfter);
+    }
+
+    private async Task FlushAsync()
+    {
+        _wroteSinceHeartbeat = true;
+        FlushResult result;
+        try
+        {
+            result = await _output.FlushAsync(_aborted);
+        }
+        catch (Exception error) when (error is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            Context.Stop(Self); // the client is gone; nothing to recover
+            return;
+        }
+
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            Context.Stop(Self);
+        }
+    }
+
+    /// <summary>The client disconnected or the server is shutting down.</summary>
+    public sealed class ClientGone
+    {
+        public static readonly ClientGone Instance = new();
+    }
+
+    private sealed class HeartbeatTick
+    {
+        public static readonly HeartbeatTick Instance = new();
+    }
+
+    private sealed class AllSubscribed
+    {
+        public static readonly AllSubscribed Instance = new();
+    }
+}

@@ -1,0 +1,310 @@
+using EventActors.Actors.Kernel;
+using EventActors.Protocol;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace EventActors.Actors.Journal;
+
+/// <summary>
+/// The embedded journal: one SQLite database file in WAL mode. Writes go through one writer
+/// actor that group-commits them on the only write connection; reads use pooled connections of
+/// their own and see committed snapshots, so they neither wait for nor hold up the writer.
+/// </summary>
+/// <remarks>See <c>docs/journal.md</c> for the schema and the durability of each synchronous mode.</remarks>
+public sealed class SqliteJournal : IEventJournal
+{
+    private readonly SqliteJournalOptions _options;
+    private readonly string _readConnectionString;
+    private readonly SqliteWriteSession _session;
+    private readonly DedicatedThread _thread;
+    private readonly IActorRef _writer;
+    private readonly ILogger _logger;
+    // Guards the hand-over to the writer against disposal, so that every write told to the
+    // writer is told before its Drain, and so is committed or failed, never left hanging.
+    private readonly Lock _gate = new();
+    private int _pendingWrites;
+    private bool _disposed;
+    private Task? _disposal;
+
+    private SqliteJournal(ActorSystem system, SqliteJournalOptions options)
+    {
+        _options = options;
+        _logger = system.LoggerFactory.CreateLogger<SqliteJournal>();
+        var path = System.IO.Path.GetFullPath(options.Path);
+        if (System.IO.Path.GetDirectoryName(path) is { Length: > 0 } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        // Microsoft.Data.Sqlite retries a busy statement for up to the command timeout, on top
+        // of SQLite's own busy_timeout: keep the two equal, in whole seconds (0 would mean forever).
+        var timeoutSeconds = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
+        var write = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false, // one long-lived connection, closed for real on dispose
+            DefaultTimeout = timeoutSeconds,
+        };
+        _readConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = true,
+            DefaultTimeout = timeoutSeconds,
+        }.ToString();
+
+        _session = new SqliteWriteSession(write.ToString(), options);
+        _thread = new DedicatedThread($"sqlite-journal-writer({System.IO.Path.GetFileName(path)})");
+        _writer = system.ActorOf(SqliteJournalWriter.Props(_session, _thread, options.TimeProvider, options.MaxEventsPerTransaction));
+        JournalLog.Opened(_logger, path, options.Synchronous, SqliteVersion());
+    }
+
+    /// <summary>
+    /// Opens (creating when missing) the journal at <see cref="SqliteJournalOptions.Path"/> and
+    /// starts its writer actor in <paramref name="system"/>. Dispose the journal before
+    /// terminating the system, so that accepted writes are committed first.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
+    /// <exception cref="SqliteException">The file cannot be opened or is not a journal database.</exception>
+    public static SqliteJournal Open(ActorSystem system, SqliteJournalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return new SqliteJournal(system, options);
+    }
+
+    public SqliteJournalOptions Options => _options;
+
+    /// <summary>Group commits so far (for tests and metrics: appends per commit shows the grouping).</summary>
+    internal long Commits => _session.Commits;
+
+    public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateTopic(request.Topic, nameof(request));
+        ArgumentNullException.ThrowIfNull(request.Events);
+        if (request.Events.Count == 0 || request.Events.Count > _options.MaxEventsPerAppend)
+        {
+            throw new ArgumentException(
+                $"An append carries 1 to {_options.MaxEventsPerAppend} events (SqliteJournalOptions.MaxEventsPerAppend); this one has {request.Events.Count}.", nameof(request));
+        }
+
+        foreach (var item in request.Events)
+        {
+            ArgumentNullException.ThrowIfNull(item, nameof(request));
+            if (item.Data.Length > _options.MaxEventBytes)
+            {
+                throw new ArgumentException(
+                    $"An event's data is at most {_options.MaxEventBytes} bytes (SqliteJournalOptions.MaxEventBytes); this one has {item.Data.Length}.", nameof(request));
+            }
+        }
+
+        if (request.ExpectedHead > IEventJournal.MaxSequence)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), $"ExpectedHead is at most {IEventJournal.MaxSequence}.");
+        }
+
+        return Submit(new WriteCommand<AppendResult>(request.Events.Count, (session, now) => session.Append(request, now)), cancellationToken);
+    }
+
+    public Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic, nameof(topic));
+        return Submit(new WriteCommand<TopicInfo>(1, (session, now) => session.CreateTopic(topic, now)), cancellationToken);
+    }
+
+    public Task<TrimResult> TrimAsync(TopicName topic, Retention retention, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic, nameof(topic));
+        ArgumentNullException.ThrowIfNull(retention);
+        if (retention.MaxAge < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(retention), "Retention.MaxAge cannot be negative.");
+        }
+
+        return Submit(new WriteCommand<TrimResult>(1, (session, now) => session.Trim(topic, retention, now)), cancellationToken);
+    }
+
+    public Task<bool> DeleteTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic, nameof(topic));
+        return Submit(new WriteCommand<bool>(1, (session, _) => session.DeleteTopic(topic)), cancellationToken);
+    }
+
+    public Task<TopicInfo?> GetTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic, nameof(topic));
+        return Read(connection => ReadTopic(connection, topic)?.Info, cancellationToken);
+    }
+
+    public Task<EventPage> ReadAsync(TopicName topic, ulong after, int maxEvents, ulong through = IEventJournal.MaxSequence, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic, nameof(topic));
+        ArgumentOutOfRangeException.ThrowIfNegative(maxEvents);
+        var limit = Math.Min(maxEvents, _options.MaxEventsPerRead);
+        return Read(connection =>
+        {
+            // One read transaction: the topic's state and its events come from the same snapshot,
+            // so FirstSequence and Head describe exactly the page returned.
+            using var transaction = connection.BeginTransaction(deferred: true);
+            if (ReadTopic(connection, topic, transaction) is not var (id, info))
+            {
+                return EventPage.Missing;
+            }
+
+            var upper = Math.Min(through, info.Head);
+            if (limit == 0 || after >= upper)
+            {
+                return new EventPage(info, []);
+            }
+
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT seq, appended_at, type, data FROM events WHERE topic_id = $id AND seq > $after AND seq <= $through ORDER BY seq LIMIT $limit;";
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$after", (long)after);
+            command.Parameters.AddWithValue("$through", (long)upper);
+            command.Parameters.AddWithValue("$limit", limit);
+            var events = new List<StoredEvent>((int)Math.Min((ulong)limit, upper - after));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                events.Add(new StoredEvent(
+                    (ulong)reader.GetInt64(0),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                    reader.IsDBNull(2) ? null : new SseEventType(reader.GetString(2)),
+                    reader.GetFieldValue<byte[]>(3)));
+            }
+
+            return new EventPage(info, events);
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTopics);
+        var limit = Math.Min(maxTopics, _options.MaxEventsPerRead);
+        return Read<IReadOnlyList<TopicInfo>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            // Names are ASCII, so SQLite's BINARY collation is the ordinal order of TopicName.
+            command.CommandText = $"SELECT {SqliteRows.TopicColumns} FROM topics WHERE name > $after ORDER BY name LIMIT $limit;";
+            command.Parameters.AddWithValue("$after", after?.Value ?? "");
+            command.Parameters.AddWithValue("$limit", limit);
+            var topics = new List<TopicInfo>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                topics.Add(SqliteRows.ReadTopic(reader).Info);
+            }
+
+            return topics;
+        }, cancellationToken);
+    }
+
+    /// <summary>Commits every write accepted so far, stops the writer, and closes the database.</summary>
+    public ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposal is null)
+            {
+                _disposed = true;
+                _disposal = Close();
+            }
+        }
+
+        return new ValueTask(_disposal);
+    }
+
+    private async Task Close()
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _writer.Tell(new SqliteJournalWriter.Drain(drained), ActorRefs.NoSender);
+        await drained.Task.ConfigureAwait(false);
+        await _writer.GracefulStop(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        // The connection belongs to the writer's thread: close it there, then end the thread.
+        await _thread.Run(() =>
+        {
+            _session.Dispose();
+            return true;
+        }).ConfigureAwait(false);
+        _thread.Dispose();
+        using (var connection = new SqliteConnection(_readConnectionString))
+        {
+            // Pooled read connections keep the file open; a closed journal lets go of it.
+            SqliteConnection.ClearPool(connection);
+        }
+
+        JournalLog.Closed(_logger, _options.Path);
+    }
+
+    private async Task<T> Submit<T>(WriteCommand<T> write, CancellationToken cancellationToken)
+    {
+        // Cancellation is honoured until the write is handed over; after that it runs to completion,
+        // because a write cancelled mid-flight could not say whether it was committed.
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.Increment(ref _pendingWrites) > _options.MaxPendingWrites)
+        {
+            Interlocked.Decrement(ref _pendingWrites);
+            throw new JournalOverloadedException(_options.MaxPendingWrites);
+        }
+
+        try
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _writer.Tell(write, ActorRefs.NoSender);
+            }
+
+            return await write.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingWrites);
+        }
+    }
+
+    private Task<T> Read<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        // Microsoft.Data.Sqlite has no truly asynchronous I/O; a pool thread keeps the caller
+        // (often an actor) free while SQLite reads.
+        return Task.Run(() =>
+        {
+            using var connection = new SqliteConnection(_readConnectionString);
+            connection.Open();
+            return read(connection);
+        }, cancellationToken);
+    }
+
+    private static (long Id, TopicInfo Info)? ReadTopic(SqliteConnection connection, TopicName topic, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {SqliteRows.TopicColumns} FROM topics WHERE name = $name;";
+        command.Parameters.AddWithValue("$name", topic.Value);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? SqliteRows.ReadTopic(reader) : null;
+    }
+
+    private static void ValidateTopic(TopicName topic, string parameter)
+    {
+        if (topic == default)
+        {
+            throw new ArgumentException("default(TopicName) names no topic.", parameter);
+        }
+    }
+
+    private static string SqliteVersion()
+    {
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        return connection.ServerVersion;
+    }
+
+    public override string ToString() => $"SqliteJournal({_options.Path})";
+}

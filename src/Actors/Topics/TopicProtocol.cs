@@ -1,0 +1,66 @@
+using EventActors.Actors.Journal;
+using EventActors.Actors.Kernel;
+using EventActors.Protocol;
+
+namespace EventActors.Actors.Topics;
+
+/// <summary>A message for one topic: the registry routes it by <see cref="Topic"/> (the entity id).</summary>
+public interface ITopicMessage
+{
+    TopicName Topic { get; }
+}
+
+/// <summary>Append events atomically; answered after the commit with <see cref="PublishAccepted"/>.</summary>
+public sealed record Publish(TopicName Topic, IReadOnlyList<NewEvent> Events) : ITopicMessage;
+
+/// <summary>The events are committed: one entry per published event, in order.</summary>
+public sealed record PublishAccepted(TopicName Topic, TopicEpoch Epoch, IReadOnlyList<AppendedEvent> Events);
+
+/// <summary>Subscribe <paramref name="Subscriber"/> from <paramref name="Start"/> with an initial credit of events.</summary>
+public sealed record Subscribe(TopicName Topic, IActorRef Subscriber, StartPosition Start, int Credit) : ITopicMessage;
+
+/// <summary>
+/// The subscription starts after <paramref name="After"/> in <paramref name="Epoch"/>; sent by the
+/// topic actor itself, which is where <see cref="GrantCredit"/> and <see cref="CaughtUp"/> go.
+/// </summary>
+public sealed record Subscribed(TopicName Topic, TopicEpoch Epoch, ulong After, ResetReason? Reset);
+
+/// <summary>Committed events that follow the subscriber's position, consecutive. May be shared: do not modify.</summary>
+public sealed record Deliver(TopicName Topic, ArraySegment<CommittedEvent> Events);
+
+/// <summary>The subscriber wrote events and may receive this many more.</summary>
+public sealed record GrantCredit(IActorRef Subscriber, int Credit);
+
+/// <summary>The subscriber is behind the topic's memory: read the journal after <paramref name="After"/>, then send <see cref="CaughtUp"/>.</summary>
+public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong After);
+
+/// <summary>The subscriber has written everything through <paramref name="Position"/> from the journal.</summary>
+public sealed record CaughtUp(IActorRef Subscriber, ulong Position);
+
+/// <summary>The topic began a new epoch (it was deleted): the subscriber continues from its start.</summary>
+public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ResetReason Reason);
+
+public sealed record Unsubscribe(IActorRef Subscriber);
+
+/// <summary>Asks for <see cref="TopicStatus"/>.</summary>
+public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage;
+
+public sealed record TopicStatus(TopicInfo Info, int Subscribers);
+
+/// <summary>Deletes the topic's history; the topic goes on under a new epoch. Answered with <see cref="TopicDeleted"/>.</summary>
+public sealed record DeleteTopic(TopicName Topic) : ITopicMessage;
+
+public sealed record TopicDeleted(TopicName Topic, TopicEpoch NewEpoch);
+
+/// <summary>A topic actor asks its registry to stop it: it has been idle.</summary>
+internal sealed record Passivate(TopicName Topic);
+
+/// <summary>Settings of every topic actor.</summary>
+/// <param name="RingSize">Events kept in memory for subscribers slightly behind.</param>
+/// <param name="RingMaxBytes">Encoded bytes the ring may hold, whatever <paramref name="RingSize"/> says.</param>
+/// <param name="IdleTimeout">No subscriber and no publish for this long: the actor passivates.</param>
+/// <param name="MaxEventsPerAppend">Events one journal append may carry when publishes are batched.</param>
+/// <param name="Retention">What each topic keeps; null keeps everything.</param>
+/// <param name="RetentionInterval">How often a topic applies the age limit of its retention.</param>
+public sealed record TopicSettings(int RingSize, long RingMaxBytes, TimeSpan IdleTimeout, int MaxEventsPerAppend = 1000,
+    Retention? Retention = null, TimeSpan? RetentionInterval = null);

@@ -1,0 +1,82 @@
+using EventActors.Actors.Journal;
+using EventActors.Actors.Kernel;
+using EventActors.Protocol;
+
+namespace EventActors.Actors.Topics;
+
+/// <summary>
+/// Finds or starts the <see cref="TopicActor"/> of a topic, in the shape of a shard region: the
+/// entity id is taken from each message (<see cref="ITopicMessage.Topic"/>), so a cluster can
+/// later route a message to the node that owns the topic without the endpoints changing.
+/// </summary>
+/// <remarks>
+/// Passivation follows the shard-region protocol: a topic asks to be stopped, messages for it
+/// are buffered until it has stopped, and a buffered message starts it again. A topic actor that
+/// fails is stopped, not restarted (its subscribers watch it and subscribe again, from their exact
+/// position, which starts a fresh actor).
+/// </remarks>
+public sealed class TopicRegistry : ReceiveActor
+{
+    private readonly Func<TopicName, Props> _topicProps;
+    private readonly Dictionary<TopicName, IActorRef> _topics = [];
+    private readonly Dictionary<TopicName, List<(object Message, IActorRef Sender)>> _passivating = [];
+
+    public TopicRegistry(Func<TopicName, Props> topicProps)
+    {
+        _topicProps = topicProps;
+        Receive<ITopicMessage>(message =>
+        {
+            if (_passivating.TryGetValue(message.Topic, out var buffer))
+            {
+                buffer.Add((message, Sender));
+                return;
+            }
+
+            TopicActorFor(message.Topic).Forward(message);
+        });
+        Receive<Passivate>(passivate =>
+        {
+            if (_topics.TryGetValue(passivate.Topic, out var actor) && ReferenceEquals(actor, Sender) &&
+                !_passivating.ContainsKey(passivate.Topic))
+            {
+                _passivating[passivate.Topic] = [];
+                Context.Stop(actor); // after the messages already in its mailbox
+            }
+        });
+        Receive<Terminated>(terminated =>
+        {
+            var topic = _topics.FirstOrDefault(entry => ReferenceEquals(entry.Value, terminated.ActorRef)).Key;
+            if (_topics.Remove(topic) && _passivating.Remove(topic, out var buffered))
+            {
+                foreach (var (message, sender) in buffered)
+                {
+                    TopicActorFor(topic).Tell(message, sender);
+                }
+            }
+        });
+        Receive<GetActiveTopicCount>(_ => Sender.Tell(_topics.Count));
+    }
+
+    public static Props Props(IEventJournal journal, TopicSettings settings) =>
+        Kernel.Props.Create(() => new TopicRegistry(topic => TopicActor.Props(topic, journal, settings)));
+
+    protected override SupervisorStrategy SupervisorStrategy() => Kernel.SupervisorStrategy.StoppingStrategy;
+
+    private IActorRef TopicActorFor(TopicName topic)
+    {
+        if (!_topics.TryGetValue(topic, out var actor))
+        {
+            // Topic names are valid actor names: dotted segments of letters, digits, '_' and '-'.
+            actor = Context.Watch(Context.ActorOf(_topicProps(topic), topic.Value));
+            _topics[topic] = actor;
+        }
+
+        return actor;
+    }
+}
+
+/// <summary>Asks the registry how many topic actors are running (answered with an int).</summary>
+public sealed record GetActiveTopicCount
+{
+    public static readonly GetActiveTopicCount Instance = new();
+}

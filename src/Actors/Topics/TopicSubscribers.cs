@@ -1,0 +1,113 @@
+using EventActors.Actors.Kernel;
+using EventActors.Protocol;
+
+namespace EventActors.Actors.Topics;
+
+/// <summary>
+/// The subscribers of one topic and how far each has got. Pushes committed events to those
+/// with credit; a subscriber without credit is skipped (its memory stays bounded whatever the
+/// publish rate) and is fed again from the ring, or sent to the journal, when credit returns.
+/// Owned by the topic actor; not thread-safe.
+/// </summary>
+internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
+{
+    private readonly Dictionary<IActorRef, Subscriber> _byRef = [];
+
+    public int Count => _byRef.Count;
+
+    public void Add(IActorRef subscriber, ulong after, int credit) =>
+        _byRef[subscriber] = new Subscriber(subscriber) { Position = after, Credit = credit };
+
+    public bool Remove(IActorRef subscriber) => _byRef.Remove(subscriber);
+
+    public void Grant(IActorRef subscriber, int credit, EventRing ring, TopicEpoch epoch, ulong head)
+    {
+        if (_byRef.TryGetValue(subscriber, out var state))
+        {
+            state.Credit += credit;
+            Feed(state, ring, epoch, head);
+        }
+    }
+
+    public void CaughtUp(IActorRef subscriber, ulong position, EventRing ring, TopicEpoch epoch, ulong head)
+    {
+        if (_byRef.TryGetValue(subscriber, out var state))
+        {
+            state.CatchingUp = false;
+            state.Position = Math.Max(state.Position, position);
+            Feed(state, ring, epoch, head);
+        }
+    }
+
+    /// <summary>New events were committed, <paramref name="batch"/> being all of them, consecutive.</summary>
+    public void Committed(CommittedEvent[] batch, EventRing ring, TopicEpoch epoch, ulong head)
+    {
+        var first = batch[0].Sequence;
+        foreach (var state in _byRef.Values)
+        {
+            if (!state.CatchingUp && state.Position == first - 1 && state.Credit >= batch.Length)
+            {
+                // The common case: up to date with room for the whole batch. Every such subscriber
+                // gets the same array; only the small Deliver message is per subscriber.
+                Deliver(state, new ArraySegment<CommittedEvent>(batch));
+            }
+            else
+            {
+                Feed(state, ring, epoch, head);
+            }
+        }
+    }
+
+    /// <summary>The topic starts over under a new epoch: everyone continues from its beginning.</summary>
+    public void Reset(TopicEpoch epoch, ResetReason reason)
+    {
+        foreach (var state in _byRef.Values)
+        {
+            state.Position = 0;
+            state.CatchingUp = false;
+            state.Ref.Tell(new TopicReset(topic, epoch, reason), topicActor);
+        }
+    }
+
+    /// <summary>The ring no longer matches the journal (another writer appended): everyone behind reads the journal.</summary>
+    public void FeedAll(EventRing ring, TopicEpoch epoch, ulong head)
+    {
+        foreach (var state in _byRef.Values)
+        {
+            Feed(state, ring, epoch, head);
+        }
+    }
+
+    private void Feed(Subscriber state, EventRing ring, TopicEpoch epoch, ulong head)
+    {
+        if (state.CatchingUp || state.Credit <= 0 || state.Position >= head)
+        {
+            return;
+        }
+
+        if (ring.CanServeAfter(state.Position))
+        {
+            Deliver(state, new ArraySegment<CommittedEvent>(ring.After(state.Position, state.Credit)));
+        }
+        else
+        {
+            state.CatchingUp = true;
+            state.Ref.Tell(new CatchUpRequired(topic, epoch, state.Position), topicActor);
+        }
+    }
+
+    private void Deliver(Subscriber state, ArraySegment<CommittedEvent> events)
+    {
+        state.Position = events[^1].Sequence;
+        state.Credit -= events.Count;
+        state.Ref.Tell(new Deliver(topic, events), topicActor);
+    }
+
+    private sealed class Subscriber(IActorRef actor)
+    {
+        public IActorRef Ref { get; } = actor;
+        public ulong Position;   // last sequence delivered (or known to the subscriber)
+        public int Credit;       // events it may still be sent
+        public bool CatchingUp;  // reading the journal; not pushed to until CaughtUp
+    }
+}

@@ -1,0 +1,74 @@
+using EventActors.Actors.Connections;
+using EventActors.Actors.Journal;
+using EventActors.Actors.Kernel;
+using EventActors.Actors.Topics;
+
+namespace EventActors.Host;
+
+/// <summary>
+/// One running node: its actor system, journal, topic registry and connection supervisor.
+/// Stops in the order that loses nothing: streams end first (clients reconnect and resume
+/// elsewhere or later), then topics finish their writes, then the journal commits what it
+/// accepted, then the actor system stops.
+/// </summary>
+public sealed class EventActorsNode : IAsyncDisposable
+{
+    private EventActorsNode(ServerOptions options, ActorSystem system, IEventJournal journal, IActorRef topics, IActorRef connections)
+    {
+        Options = options;
+        System = system;
+        Journal = journal;
+        Topics = topics;
+        Connections = connections;
+    }
+
+    public ServerOptions Options { get; }
+
+    public ActorSystem System { get; }
+
+    public IEventJournal Journal { get; }
+
+    /// <summary>The <see cref="TopicRegistry"/>: send it any <see cref="ITopicMessage"/>.</summary>
+    public IActorRef Topics { get; }
+
+    /// <summary>The <see cref="ConnectionSupervisor"/>.</summary>
+    public IActorRef Connections { get; }
+
+    public ConnectionSettings ConnectionSettings => new(
+        Options.SubscriberCredit, Options.HeartbeatInterval, Options.RetryMilliseconds, Options.CatchUpPageSize);
+
+    public static EventActorsNode Start(ServerOptions options, ILoggerFactory loggerFactory)
+    {
+        options.Validate();
+        Directory.CreateDirectory(options.DataDir);
+        var system = ActorSystem.Create("eventactors", new ActorSystemSettings { LoggerFactory = loggerFactory });
+        var journal = SqliteJournal.Open(system, new SqliteJournalOptions
+        {
+            Path = Path.Combine(options.DataDir, "journal.db"),
+            MaxEventBytes = options.MaxEventBytes,
+            MaxEventsPerAppend = Math.Max(options.MaxBatchEvents, 1000),
+        });
+        var topicSettings = new TopicSettings(options.RingSize, options.RingMaxBytes, options.TopicIdleTimeout, Math.Max(options.MaxBatchEvents, 1000), options.Retention);
+        var topics = system.ActorOf(TopicRegistry.Props(journal, topicSettings), "topics");
+        var connections = system.ActorOf(ConnectionSupervisor.Props(), "connections");
+        return new EventActorsNode(options, system, journal, topics, connections);
+    }
+
+    /// <summary>Open SSE connections and running topic actors: what /health reports, and how leaks would show.</summary>
+    public async Task<(int Connections, int TopicActors)> CountAsync()
+    {
+        var timeout = TimeSpan.FromSeconds(5);
+        var connections = Connections.Ask<int>(ConnectionSupervisor.GetOpenCount.Instance, timeout);
+        var topicActors = Topics.Ask<int>(GetActiveTopicCount.Instance, timeout);
+        return (await connections, await topicActors);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var patience = TimeSpan.FromSeconds(10);
+        await Connections.GracefulStop(patience);
+        await Topics.GracefulStop(patience);
+        await Journal.DisposeAsync();
+        await System.Terminate().WaitAsync(patience);
+    }
+}

@@ -1,0 +1,184 @@
+using System.Globalization;
+using EventActors.Actors.Journal;
+using EventActors.Actors.Kernel;
+using EventActors.Actors.Topics;
+using EventActors.Protocol;
+
+namespace EventActors.Host.Publishing;
+
+/// <summary>Publishing, history and topic administration.</summary>
+internal static class TopicEndpoints
+{
+    private const int DefaultHistoryLimit = 100;
+    private const int MaxHistoryLimit = 1000; // one page of JSON history; guards response size
+    private const int MaxListLimit = 1000;
+
+    public static void MapTopicEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/topics/{topic}/events", PublishAsync);
+        app.MapGet("/topics/{topic}/events", HistoryAsync);
+        app.MapGet("/topics/{topic}", InfoAsync);
+        app.MapGet("/topics", ListAsync);
+        app.MapDelete("/topics/{topic}", DeleteAsync);
+    }
+
+    private static async Task<IResult> PublishAsync(HttpContext context, string topic, EventActorsNode node)
+    {
+        if (!TopicName.TryParse(topic, out var name, out var nameError))
+        {
+            return new Problem(400, "Invalid topic name", nameError!).ToResult();
+        }
+
+        var (inputs, problem) = await PublishInputReader.ReadAsync(context.Request, node.Options, context.RequestAborted);
+        if (problem is not null)
+        {
+            return problem.ToResult();
+        }
+
+        var events = inputs!.Select(input => new NewEvent(input.Data,
+            input.Type is null ? null : new SseEventType(input.Type), input.IdempotencyKey)).ToArray();
+        try
+        {
+            var accepted = await node.Topics.Ask<PublishAccepted>(new Publish(name, events), node.Options.PublishTimeout, context.RequestAborted);
+            return Results.Json(new
+            {
+                topic = name.Value,
+                epoch = accepted.Epoch.ToString(),
+                events = accepted.Events.Select(e => new
+                {
+                    id = new EventCursor(accepted.Epoch, e.Sequence).ToString(),
+                    sequence = e.Sequence,
+                    duplicate = e.Duplicate,
+                }),
+            }, statusCode: StatusCodes.Status201Created);
+        }
+        catch (Exception error) when (error is JournalException or AskTimeoutException or JournalUnavailableException)
+        {
+            // Nothing is acknowledged that was not committed; the publisher may retry, and with
+            // an Idempotency-Key a retry of something that did commit appends nothing new.
+            context.Response.Headers.RetryAfter = "1";
+            return new Problem(503, "Not committed", $"The event was not acknowledged: {error.Message}").ToResult();
+        }
+    }
+
+    private static async Task<IResult> HistoryAsync(HttpContext context, string topic, EventActorsNode node)
+    {
+        if (!TopicName.TryParse(topic, out var name, out var nameError))
+        {
+            return new Problem(400, "Invalid topic name", nameError!).ToResult();
+        }
+
+        if (!TryReadNumber(context, "after", 0, ulong.MaxValue, out var after, out var problem) ||
+            !TryReadNumber(context, "limit", DefaultHistoryLimit, MaxHistoryLimit, out var limit, out problem))
+        {
+            return problem!.ToResult();
+        }
+
+        var page = await node.Journal.ReadAsync(name, after, (int)limit, cancellationToken: context.RequestAborted);
+        if (page.Topic is not { } info)
+        {
+            return new Problem(404, "No such topic", $"Topic '{name}' has no events and was never created.").ToResult();
+        }
+
+        return Results.Json(new
+        {
+            topic = name.Value,
+            epoch = info.Epoch.ToString(),
+            head = info.Head,
+            firstSequence = info.FirstSequence,
+            trimmed = info.IsTrimmedAfter(after),
+            events = page.Events.Select(e => new
+            {
+                id = new EventCursor(info.Epoch, e.Sequence).ToString(),
+                sequence = e.Sequence,
+                type = e.Type?.Value,
+                data = System.Text.Encoding.UTF8.GetString(e.Data.Span),
+                timestamp = e.Timestamp,
+            }),
+        });
+    }
+
+    private static async Task<IResult> InfoAsync(HttpContext context, string topic, EventActorsNode node)
+    {
+        if (!TopicName.TryParse(topic, out var name, out var nameError))
+        {
+            return new Problem(400, "Invalid topic name", nameError!).ToResult();
+        }
+
+        if (await node.Journal.GetTopicAsync(name, context.RequestAborted) is null)
+        {
+            return new Problem(404, "No such topic", $"Topic '{name}' does not exist.").ToResult();
+        }
+
+        var status = await node.Topics.Ask<TopicStatus>(new GetTopicStatus(name), TimeSpan.FromSeconds(10), context.RequestAborted);
+        return Results.Json(Describe(status.Info, status.Subscribers));
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, EventActorsNode node)
+    {
+        if (!TryReadNumber(context, "limit", MaxListLimit, MaxListLimit, out var limit, out var problem))
+        {
+            return problem!.ToResult();
+        }
+
+        TopicName? after = null;
+        if (context.Request.Query["after"].ToString() is { Length: > 0 } afterText)
+        {
+            if (!TopicName.TryParse(afterText, out var afterName, out var error))
+            {
+                return new Problem(400, "Invalid 'after'", error!).ToResult();
+            }
+
+            after = afterName;
+        }
+
+        var topics = await node.Journal.ListTopicsAsync(after, (int)limit, context.RequestAborted);
+        return Results.Json(new { topics = topics.Select(info => Describe(info, subscribers: null)) });
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, string topic, EventActorsNode node)
+    {
+        if (!TopicName.TryParse(topic, out var name, out var nameError))
+        {
+            return new Problem(400, "Invalid topic name", nameError!).ToResult();
+        }
+
+        if (await node.Journal.GetTopicAsync(name, context.RequestAborted) is null)
+        {
+            return new Problem(404, "No such topic", $"Topic '{name}' does not exist.").ToResult();
+        }
+
+        var deleted = await node.Topics.Ask<TopicDeleted>(new DeleteTopic(name), TimeSpan.FromSeconds(30), context.RequestAborted);
+        return Results.Json(new { topic = name.Value, epoch = deleted.NewEpoch.ToString() });
+    }
+
+    private static object Describe(TopicInfo info, int? subscribers) => new
+    {
+        topic = info.Topic.Value,
+        epoch = info.Epoch.ToString(),
+        head = info.Head,
+        firstSequence = info.FirstSequence,
+        retained = info.RetainedCount,
+        subscribers,
+        createdAt = info.CreatedAt,
+    };
+
+    private static bool TryReadNumber(HttpContext context, string name, ulong defaultValue, ulong max, out ulong value, out Problem? problem)
+    {
+        problem = null;
+        var text = context.Request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            value = defaultValue;
+            return true;
+        }
+
+        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value <= max)
+        {
+            return true;
+        }
+
+        problem = new Problem(400, $"Invalid '{name}'", $"'{name}' must be a whole number from 0 to {max}.");
+        return false;
+    }
+}

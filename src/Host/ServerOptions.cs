@@ -1,0 +1,103 @@
+namespace EventActors.Host;
+
+/// <summary>
+/// The host's settings, bound once at start-up from configuration (section "EventActors")
+/// and validated there: a bad value stops the start with a message that names the key.
+/// </summary>
+public sealed class ServerOptions
+{
+    public const string Section = "EventActors";
+
+    /// <summary>Where the SQLite journal lives (<c>--data-dir</c>).</summary>
+    public string DataDir { get; set; } = "./data";
+
+    /// <summary>Largest event body, in bytes (64 KiB). Guards memory per publish and per ring slot.</summary>
+    public int MaxEventBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Largest NDJSON batch body, in bytes (1 MiB). Guards memory per publish request.</summary>
+    public int MaxBatchBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most events in one NDJSON batch (1,000). Guards the size of one journal transaction.</summary>
+    public int MaxBatchEvents { get; set; } = 1000;
+
+    /// <summary>Longest <c>Idempotency-Key</c>, in characters (200). Guards the key index.</summary>
+    public int MaxIdempotencyKeyLength { get; set; } = 200;
+
+    /// <summary>Longest event type, in characters (200). Guards every frame that carries it.</summary>
+    public int MaxEventTypeLength { get; set; } = 200;
+
+    /// <summary>Events kept in memory per topic for subscribers that are slightly behind (1,024).</summary>
+    public int RingSize { get; set; } = 1024;
+
+    /// <summary>Encoded bytes kept in memory per topic (8 MiB), whatever RingSize says. Bounds a topic of large events.</summary>
+    public long RingMaxBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Events a topic may push to one subscriber before the subscriber has written them (256).
+    /// Bounds the memory a slow client can hold; a subscriber out of credit catches up later.
+    /// </summary>
+    public int SubscriberCredit { get; set; } = 256;
+
+    /// <summary>A comment is sent after this long without a write, so proxies keep the stream open.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The <c>retry:</c> a browser waits before reconnecting, in milliseconds (2,000).</summary>
+    public int RetryMilliseconds { get; set; } = 2000;
+
+    /// <summary>A topic with no subscriber and no publish for this long is stopped to free its memory.</summary>
+    public TimeSpan TopicIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Events of catch-up history read from the journal per page (500).</summary>
+    public int CatchUpPageSize { get; set; } = 500;
+
+    /// <summary>
+    /// Events each topic keeps (0: no limit, the default). Older events are trimmed; a client
+    /// that asks for them gets an <c>eventactors.reset</c> event saying so.
+    /// </summary>
+    public long RetentionMaxEvents { get; set; }
+
+    /// <summary>How long each topic keeps an event (zero: no limit, the default).</summary>
+    public TimeSpan RetentionMaxAge { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How long a publish waits for its commit before answering 503 (10 s).</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Throws with a message naming the key when a value is out of range.</summary>
+    public void Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(DataDir), nameof(DataDir), "must name a directory");
+        Require(MaxEventBytes is >= 1 and <= 16 * 1024 * 1024, nameof(MaxEventBytes), "must be 1 byte to 16 MiB");
+        Require(MaxBatchBytes >= MaxEventBytes && MaxBatchBytes <= 64 * 1024 * 1024, nameof(MaxBatchBytes), "must be at least MaxEventBytes and at most 64 MiB");
+        Require(MaxBatchEvents is >= 1 and <= 100_000, nameof(MaxBatchEvents), "must be 1 to 100,000");
+        Require(MaxIdempotencyKeyLength is >= 1 and <= 1000, nameof(MaxIdempotencyKeyLength), "must be 1 to 1,000");
+        Require(MaxEventTypeLength is >= 1 and <= 1000, nameof(MaxEventTypeLength), "must be 1 to 1,000");
+        Require(RingSize is >= 1 and <= 1_000_000, nameof(RingSize), "must be 1 to 1,000,000");
+        Require(RingMaxBytes >= 1024, nameof(RingMaxBytes), "must be at least 1 KiB");
+        Require(SubscriberCredit is >= 1 and <= 1_000_000, nameof(SubscriberCredit), "must be 1 to 1,000,000");
+        Require(HeartbeatInterval >= TimeSpan.FromMilliseconds(100), nameof(HeartbeatInterval), "must be at least 100 ms");
+        Require(RetryMilliseconds >= 0, nameof(RetryMilliseconds), "must not be negative");
+        Require(TopicIdleTimeout >= TimeSpan.FromSeconds(1), nameof(TopicIdleTimeout), "must be at least 1 s");
+        Require(CatchUpPageSize is >= 1 and <= 10_000, nameof(CatchUpPageSize), "must be 1 to 10,000");
+        Require(PublishTimeout >= TimeSpan.FromMilliseconds(100), nameof(PublishTimeout), "must be at least 100 ms");
+        Require(RetentionMaxEvents >= 0, nameof(RetentionMaxEvents), "must not be negative (0 keeps every event)");
+        Require(RetentionMaxAge >= TimeSpan.Zero, nameof(RetentionMaxAge), "must not be negative (0 keeps events forever)");
+    }
+
+    /// <summary>The retention every topic applies, or null when both limits are off.</summary>
+    public Actors.Journal.Retention? Retention =>
+        RetentionMaxEvents == 0 && RetentionMaxAge == TimeSpan.Zero
+            ? null
+            : new Actors.Journal.Retention
+            {
+                MaxEvents = RetentionMaxEvents == 0 ? null : (ulong)RetentionMaxEvents,
+                MaxAge = RetentionMaxAge == TimeSpan.Zero ? null : RetentionMaxAge,
+            };
+
+    private static void Require(bool condition, string key, string rule)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"Configuration {Section}:{key} {rule}");
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace EventActors.Host.Tests;
+
+/// <summary>
+/// The real host, as a separate process on a free loopback port, with its SQLite journal in a
+/// temporary data directory. Killing it is a real SIGKILL; restarting it reopens the same data.
+/// </summary>
+public sealed partial class HostProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private HostProcess(Process process, string dataDir, string[] extraArgs)
+    {
+        _process = process;
+        DataDir = dataDir;
+        ExtraArgs = extraArgs;
+    }
+
+    public string DataDir { get; }
+
+    public string[] ExtraArgs { get; }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public int ProcessId => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <param name="dataDir">The journal's directory; the caller owns it (see <see cref="TempDirectory"/>).</param>
+    /// <param name="extraArgs">More command-line arguments, e.g. <c>--EventActors:RetentionMaxEvents=10</c>.</param>
+    public static async Task<HostProcess> StartAsync(string dataDir, params string[] extraArgs)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(HostAssemblyPath());
+        foreach (var argument in new[] { "--urls", "http://127.0.0.1:0", "--data-dir", dataDir }.Concat(extraArgs))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var host = new HostProcess(process, dataDir, extraArgs);
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, line) => host.Record(line.Data, listening);
+        process.ErrorDataReceived += (_, line) => host.Record(line.Data, listening);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _ = process.WaitForExitAsync().ContinueWith(_ =>
+            listening.TrySetException(new InvalidOperationException($"The host exited with {process.ExitCode}:\n{host.Output}")), TaskScheduler.Default);
+
+        try
+        {
+            host.BaseAddress = await listening.Task.WaitAsync(StartTimeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The host did not start listening within {StartTimeout}:\n{host.Output}");
+        }
+
+        host.Client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        return host;
+    }
+
+    private void Record(string? line, TaskCompletionSource<Uri> listening)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (ListeningLine().Match(line) is { Success: true } match)
+        {
+            listening.TrySetResult(new Uri(match.Groups[1].Value));
+        }
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningLine();
+
+    private static string HostAssemblyPath()
+    {
+        // tests/Host.Tests/bin/<Configuration>/net10.0 -> src/Host/bin/<Configuration>/net10.0
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = here.Name;
+        var configuration = here.Parent!.Name;
+        var repository = here.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(repository, "src", "Host", "bin", configuration, framework, "EventActors.Host.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first: the host is not at " + path);
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM, the way an orchestrator stops a process; waits for it to exit.</summary>
+    public async Task<int> StopGracefullyAsync()
+    {
+        if (SendSignal(_process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException("kill(SIGTERM) failed");
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return _process.ExitCode;
+    }
+
+    /// <summary>The server's resident memory, from /proc.</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException("no VmRSS");
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
+
+/// <summary>A temporary directory, deleted on dispose.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("eventactors-test-").FullName;
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: it is under the temp directory.
+        }
+    }
+}
