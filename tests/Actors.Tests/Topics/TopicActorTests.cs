@@ -1,0 +1,210 @@
+using EventActors.Actors.Journal;
+using EventActors.Actors.Kernel;
+using EventActors.Actors.Tests.Journal;
+using EventActors.Actors.Topics;
+using EventActors.Protocol;
+using Xunit;
+
+namespace EventActors.Actors.Tests.Topics;
+
+/// <summary>The topic actor against a real SQLite journal.</summary>
+public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
+{
+    private static readonly TopicName Topic = TopicName.Parse("tests.topic");
+    private readonly string _directory = TemporaryDirectory.Create("topic-actor");
+    private SqliteJournal _sqlite = null!;
+    private GatedJournal _journal = null!;
+
+    public Task InitializeAsync()
+    {
+        _sqlite = SqliteJournal.Open(Sys, new SqliteJournalOptions { Path = Path.Combine(_directory, "journal.db") });
+        _journal = new GatedJournal(_sqlite);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _sqlite.DisposeAsync();
+        TemporaryDirectory.Delete(_directory);
+    }
+
+    private IActorRef StartTopic(int ringSize = 16, TimeSpan? idle = null) =>
+        Sys.ActorOf(TopicActor.Props(Topic, _journal, new TopicSettings(ringSize, long.MaxValue, idle ?? TimeSpan.FromMinutes(5))));
+
+    private static Publish PublishOf(params string[] data) =>
+        new(Topic, data.Select(d => new NewEvent(System.Text.Encoding.UTF8.GetBytes(d))).ToArray());
+
+    [Fact]
+    public async Task Publishes_that_arrive_while_an_append_is_in_flight_go_into_the_next_append_together()
+    {
+        var topic = StartTopic();
+        _journal.HoldAppends();
+        topic.Tell(PublishOf("first"), TestActor);
+        _journal.WaitForHeldAppend();
+
+        for (var i = 0; i < 50; i++)
+        {
+            topic.Tell(PublishOf($"waiting {i}"), TestActor);
+        }
+
+        // The actor is idle but for the held append; an Ask it answers shows it has taken all 50.
+        Assert.Equal(0, (await topic.Ask<TopicStatus>(new GetTopicStatus(Topic), DefaultTimeout)).Subscribers);
+        _journal.ReleaseAppends();
+
+        var sequences = ReceiveN(51).Cast<PublishAccepted>().Select(a => a.Events.Single().Sequence).ToList();
+        Assert.Equal(Enumerable.Range(1, 51).Select(i => (ulong)i), sequences);
+        Assert.Equal([1, 50], _journal.AppendSizes); // one append for the first, one for the 50 that waited
+    }
+
+    [Fact]
+    public void A_subscriber_without_credit_is_not_pushed_to_and_catches_up_when_credit_returns()
+    {
+        var topic = StartTopic(ringSize: 1000);
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 5));
+        subscriber.ExpectMsg<Subscribed>();
+
+        for (var i = 0; i < 20; i++)
+        {
+            topic.Tell(PublishOf($"e{i}"), TestActor);
+            ExpectMsg<PublishAccepted>();
+        }
+
+        var delivered = new List<ulong>();
+        while (delivered.Count < 5)
+        {
+            delivered.AddRange(subscriber.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
+        }
+
+        // Out of credit: nothing more is pushed, however many events follow. Prove it by a round
+        // trip through the topic after all 20 commits: any push would have come before the answer.
+        topic.Tell(new GetTopicStatus(Topic), subscriber.Ref);
+        Assert.IsType<TopicStatus>(subscriber.ExpectMsg<object>());
+
+        topic.Tell(new GrantCredit(subscriber.Ref, 100));
+        while (delivered.Count < 20)
+        {
+            delivered.AddRange(subscriber.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (ulong)i), delivered);
+    }
+
+    [Fact]
+    public void A_subscriber_behind_the_ring_is_sent_to_the_journal_and_continues_from_where_it_caught_up()
+    {
+        var topic = StartTopic(ringSize: 4);
+        for (var i = 0; i < 10; i++)
+        {
+            topic.Tell(PublishOf($"e{i}"), TestActor);
+            ExpectMsg<PublishAccepted>();
+        }
+
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Earliest.Instance, Credit: 100));
+        var subscribed = subscriber.ExpectMsg<Subscribed>();
+        Assert.Equal(0UL, subscribed.After);
+        var catchUp = subscriber.ExpectMsg<CatchUpRequired>();
+        Assert.Equal(0UL, catchUp.After);
+
+        topic.Tell(new CaughtUp(subscriber.Ref, 8)); // read 1..8 from the journal
+        var rest = subscriber.ExpectMsg<Deliver>();
+        Assert.Equal([9UL, 10UL], rest.Events.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public void Every_subscriber_up_to_date_receives_the_same_encoded_events()
+    {
+        var topic = StartTopic();
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        foreach (var probe in new[] { first, second })
+        {
+            topic.Tell(new Subscribe(Topic, probe.Ref, StartPosition.Live.Instance, Credit: 10));
+            probe.ExpectMsg<Subscribed>();
+        }
+
+        topic.Tell(PublishOf("shared"), TestActor);
+        var a = first.ExpectMsg<Deliver>().Events.Single();
+        var b = second.ExpectMsg<Deliver>().Events.Single();
+        Assert.Same(a, b); // encoded once
+    }
+
+    [Fact]
+    public async Task The_registry_passivates_an_idle_topic_and_starts_it_again_on_demand()
+    {
+        var registry = Sys.ActorOf(TopicRegistry.Props(_journal, new TopicSettings(16, long.MaxValue, TimeSpan.FromMilliseconds(100))));
+        registry.Tell(PublishOf("before"), TestActor);
+        ExpectMsg<PublishAccepted>();
+
+        var deadline = DateTime.UtcNow + DefaultTimeout;
+        while (await registry.Ask<int>(GetActiveTopicCount.Instance) != 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the idle topic was not passivated");
+        }
+
+        registry.Tell(PublishOf("after"), TestActor);
+        Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence); // recovered its head
+        Assert.Equal(1, await registry.Ask<int>(GetActiveTopicCount.Instance));
+    }
+
+    /// <summary>
+    /// The real journal behind a gate: appends can be held while a test queues more work, so
+    /// what the topic actor does meanwhile is observable without timing.
+    /// </summary>
+    private sealed class GatedJournal(IEventJournal inner) : IEventJournal
+    {
+        private readonly List<int> _appendSizes = [];
+        private TaskCompletionSource? _gate;
+        private readonly SemaphoreSlim _held = new(0);
+
+        public IReadOnlyList<int> AppendSizes
+        {
+            get
+            {
+                lock (_appendSizes)
+                {
+                    return [.. _appendSizes];
+                }
+            }
+        }
+
+        public void HoldAppends() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void WaitForHeldAppend() => Assert.True(_held.Wait(DefaultTimeout));
+
+        public void ReleaseAppends() => Interlocked.Exchange(ref _gate, null)?.SetResult();
+
+        public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken = default)
+        {
+            lock (_appendSizes)
+            {
+                _appendSizes.Add(request.Events.Count);
+            }
+
+            if (_gate is { } gate)
+            {
+                _held.Release();
+                await gate.Task;
+            }
+
+            return await inner.AppendAsync(request, cancellationToken);
+        }
+
+        public Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.CreateTopicAsync(topic, cancellationToken);
+
+        public Task<TopicInfo?> GetTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.GetTopicAsync(topic, cancellationToken);
+
+        public Task<EventPage> ReadAsync(TopicName topic, ulong after, int maxEvents, ulong through = IEventJournal.MaxSequence, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(topic, after, maxEvents, through, cancellationToken);
+
+        public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default) =>
+            inner.ListTopicsAsync(after, maxTopics, cancellationToken);
+
+        public Task<TrimResult> TrimAsync(TopicName topic, Retention retention, CancellationToken cancellationToken = default) => inner.TrimAsync(topic, retention, cancellationToken);
+
+        public Task<bool> DeleteTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.DeleteTopicAsync(topic, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
