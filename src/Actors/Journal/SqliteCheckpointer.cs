@@ -24,8 +24,8 @@ internal sealed class SqliteCheckpointer : IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _nudged = new(0, 1);
+    private readonly ManualResetEventSlim _stopping = new();
     private readonly Thread _thread;
-    private volatile bool _stopping;
 
     public SqliteCheckpointer(string connectionString)
     {
@@ -53,10 +53,11 @@ internal sealed class SqliteCheckpointer : IDisposable
 
     public void Dispose()
     {
-        _stopping = true;
+        _stopping.Set();
         Nudge();
         _thread.Join();
         _nudged.Dispose();
+        _stopping.Dispose();
         SqliteConnection.ClearPool(_connection);
         _connection.Dispose();
     }
@@ -68,7 +69,7 @@ internal sealed class SqliteCheckpointer : IDisposable
         while (true)
         {
             _nudged.Wait();
-            if (_stopping)
+            if (_stopping.IsSet)
             {
                 return;
             }
@@ -83,7 +84,11 @@ internal sealed class SqliteCheckpointer : IDisposable
                 // next one, or the writer's automatic checkpoint, copies them.
             }
 
-            Thread.Sleep(MinimumIntervalMs);
+            // The pause, cut short when the journal closes.
+            if (_stopping.Wait(MinimumIntervalMs))
+            {
+                return;
+            }
         }
     }
 }

@@ -107,11 +107,11 @@ internal sealed class SqliteWriteSession : IDisposable
             _deleteTopicEvents = Prepare("DELETE FROM events WHERE topic_id = $id;", ("$id", SqliteType.Integer));
             _deleteTopicKeys = Prepare("DELETE FROM idempotency_keys WHERE topic_id = $id;", ("$id", SqliteType.Integer));
             _deleteTopic = Prepare("DELETE FROM topics WHERE id = $id;", ("$id", SqliteType.Integer));
-            _checkpointer = new SqliteCheckpointer(connectionString);
             _pruneKeys = Prepare(
                 "DELETE FROM idempotency_keys WHERE (topic_id, key) IN " +
                 $"(SELECT topic_id, key FROM idempotency_keys WHERE recorded_at <= $cutoff LIMIT {KeysPrunedPerCommit});",
                 ("$cutoff", SqliteType.Integer));
+            _checkpointer = new SqliteCheckpointer(connectionString); // last: nothing after it can fail and leak it
         }
         catch
         {

@@ -22,6 +22,7 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
     private TopicInfo _info = null!;
     private bool _appending;
     private bool _trimming;
+    private bool _handingOff;
 
     public TopicActor(TopicName topic, IEventJournal journal, TopicSettings settings)
     {
@@ -119,6 +120,11 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
             {
                 BeginDelete(Sender);
             }
+        });
+        Receive<HandOff>(_ =>
+        {
+            _handingOff = true;
+            StopIfHandedOff();
         });
         Receive<ReceiveTimeout>(_ =>
         {
@@ -270,6 +276,16 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
         }
 
         AppendWaiting();
+        StopIfHandedOff();
+    }
+
+    /// <summary>Passivation completes only with no write in flight: every publisher gets its answer.</summary>
+    private void StopIfHandedOff()
+    {
+        if (_handingOff && !_appending && _waiting.Count == 0)
+        {
+            Context.Stop(Self);
+        }
     }
 
     private void BeginDelete(IActorRef replyTo)

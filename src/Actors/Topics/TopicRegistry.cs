@@ -40,7 +40,9 @@ public sealed class TopicRegistry : ReceiveActor
                 !_passivating.ContainsKey(passivate.Topic))
             {
                 _passivating[passivate.Topic] = [];
-                Context.Stop(actor); // after the messages already in its mailbox
+                // A user message, not Stop: it queues behind publishes already on their way to
+                // the topic, which are answered before it stops.
+                actor.Tell(HandOff.Instance, Self);
             }
         });
         Receive<Terminated>(terminated =>
@@ -73,6 +75,12 @@ public sealed class TopicRegistry : ReceiveActor
 
         return actor;
     }
+}
+
+/// <summary>From the registry to a passivating topic: stop once nothing is in flight.</summary>
+internal sealed class HandOff
+{
+    public static readonly HandOff Instance = new();
 }
 
 /// <summary>Asks the registry how many topic actors are running (answered with an int).</summary>

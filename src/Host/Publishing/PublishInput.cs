@@ -12,6 +12,10 @@ internal sealed record EventInput(ReadOnlyMemory<byte> Data, string? Type, strin
 internal sealed record Problem(int Status, string Title, string Detail)
 {
     public IResult ToResult() => Results.Problem(detail: Detail, statusCode: Status, title: Title);
+
+    /// <summary>The 400 for a topic name that breaks the grammar, or null (and the name) when it is valid.</summary>
+    public static Problem? ForTopic(string text, out TopicName name) =>
+        TopicName.TryParse(text, out name, out var error) ? null : new Problem(400, "Invalid topic name", error!);
 }
 
 /// <summary>

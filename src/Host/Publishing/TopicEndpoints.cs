@@ -24,9 +24,9 @@ internal static class TopicEndpoints
 
     private static async Task<IResult> PublishAsync(HttpContext context, string topic, EventActorsNode node)
     {
-        if (!TopicName.TryParse(topic, out var name, out var nameError))
+        if (Problem.ForTopic(topic, out var name) is { } invalid)
         {
-            return new Problem(400, "Invalid topic name", nameError!).ToResult();
+            return invalid.ToResult();
         }
 
         var (inputs, problem) = await PublishInputReader.ReadAsync(context.Request, node.Options, context.RequestAborted);
@@ -63,9 +63,9 @@ internal static class TopicEndpoints
 
     private static async Task<IResult> HistoryAsync(HttpContext context, string topic, EventActorsNode node)
     {
-        if (!TopicName.TryParse(topic, out var name, out var nameError))
+        if (Problem.ForTopic(topic, out var name) is { } invalid)
         {
-            return new Problem(400, "Invalid topic name", nameError!).ToResult();
+            return invalid.ToResult();
         }
 
         if (!TryReadNumber(context, "after", 0, ulong.MaxValue, out var after, out var problem) ||
@@ -100,9 +100,9 @@ internal static class TopicEndpoints
 
     private static async Task<IResult> InfoAsync(HttpContext context, string topic, EventActorsNode node)
     {
-        if (!TopicName.TryParse(topic, out var name, out var nameError))
+        if (Problem.ForTopic(topic, out var name) is { } invalid)
         {
-            return new Problem(400, "Invalid topic name", nameError!).ToResult();
+            return invalid.ToResult();
         }
 
         if (await node.Journal.GetTopicAsync(name, context.RequestAborted) is null)
@@ -138,9 +138,9 @@ internal static class TopicEndpoints
 
     private static async Task<IResult> DeleteAsync(HttpContext context, string topic, EventActorsNode node)
     {
-        if (!TopicName.TryParse(topic, out var name, out var nameError))
+        if (Problem.ForTopic(topic, out var name) is { } invalid)
         {
-            return new Problem(400, "Invalid topic name", nameError!).ToResult();
+            return invalid.ToResult();
         }
 
         if (await node.Journal.GetTopicAsync(name, context.RequestAborted) is null)

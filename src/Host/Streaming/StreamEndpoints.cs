@@ -14,18 +14,18 @@ internal static class StreamEndpoints
     public static void MapStreamEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/topics/{topic}/stream", (HttpContext context, string topic, EventActorsNode node) =>
-            TopicName.TryParse(topic, out var name, out var error)
-                ? StreamAsync(context, node, TopicSet.Create(name), multiTopic: false)
-                : Task.FromResult(new Problem(400, "Invalid topic name", error!).ToResult()));
+            Problem.ForTopic(topic, out var name) is { } invalid
+                ? Task.FromResult(invalid.ToResult())
+                : StreamAsync(context, node, TopicSet.Create(name), multiTopic: false));
 
         app.MapGet("/stream", (HttpContext context, EventActorsNode node) =>
         {
             var names = new List<TopicName>();
             foreach (var text in context.Request.Query["topic"])
             {
-                if (!TopicName.TryParse(text, out var name, out var error))
+                if (Problem.ForTopic(text ?? "", out var name) is { } invalid)
                 {
-                    return Task.FromResult(new Problem(400, "Invalid topic name", error!).ToResult());
+                    return Task.FromResult(invalid.ToResult());
                 }
 
                 names.Add(name);

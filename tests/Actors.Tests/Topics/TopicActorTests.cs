@@ -131,6 +131,24 @@ public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public void A_topic_handed_off_during_an_append_answers_its_publisher_before_it_stops()
+    {
+        var topic = StartTopic();
+        Watch(topic);
+        _journal.HoldAppends();
+        topic.Tell(PublishOf("in flight"), TestActor);
+        _journal.WaitForHeldAppend();
+        topic.Tell(HandOff.Instance);
+        topic.Tell(PublishOf("queued behind the hand-off"), TestActor);
+        _journal.ReleaseAppends();
+
+        // Everything that reached the topic is answered, and only then does it stop.
+        Assert.Equal(1UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
+        Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
+        ExpectTerminated(topic);
+    }
+
+    [Fact]
     public async Task The_registry_passivates_an_idle_topic_and_starts_it_again_on_demand()
     {
         var registry = Sys.ActorOf(TopicRegistry.Props(_journal, new TopicSettings(16, long.MaxValue, TimeSpan.FromMilliseconds(100))));
