@@ -10,8 +10,9 @@ namespace EventActors.Actors.Journal;
 /// SQLite's automatic checkpoint runs inside the commit that crosses its threshold, so every
 /// thousandth page or so one append waits for the copy and (under both synchronous modes) the
 /// database file's fsync. A PASSIVE checkpoint from another connection runs alongside the writer
-/// and the readers and blocks neither. The writer keeps a far higher automatic threshold as a
-/// safety net should this thread fall behind.
+/// and the readers and blocks neither. It cannot, though, finish while the writer keeps adding
+/// pages, so the writer keeps a higher automatic threshold that completes the checkpoint (copying
+/// only what this thread has not) and lets the WAL start over.
 /// </remarks>
 internal sealed class SqliteCheckpointer : IDisposable
 {

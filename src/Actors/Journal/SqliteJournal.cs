@@ -8,7 +8,8 @@ namespace EventActors.Actors.Journal;
 /// <summary>
 /// The embedded journal: one SQLite database file in WAL mode. Writes go through one writer
 /// actor that group-commits them on the only write connection; reads use pooled connections of
-/// their own and see committed snapshots, so they neither wait for nor hold up the writer.
+/// their own and see committed snapshots, so they neither wait for nor hold up the writer; a
+/// background checkpointer copies the WAL into the database file off the commit path.
 /// </summary>
 /// <remarks>See <c>docs/journal.md</c> for the schema and the durability of each synchronous mode.</remarks>
 public sealed class SqliteJournal : IEventJournal
@@ -17,6 +18,7 @@ public sealed class SqliteJournal : IEventJournal
     private readonly string _readConnectionString;
     private readonly SqliteWriteSession _session;
     private readonly DedicatedThread _thread;
+    private readonly ActorSystem _system;
     private readonly IActorRef _writer;
     private readonly ILogger _logger;
     // Guards the hand-over to the writer against disposal, so that every write told to the
@@ -29,6 +31,7 @@ public sealed class SqliteJournal : IEventJournal
     private SqliteJournal(ActorSystem system, SqliteJournalOptions options)
     {
         _options = options;
+        _system = system;
         _logger = system.LoggerFactory.CreateLogger<SqliteJournal>();
         var path = System.IO.Path.GetFullPath(options.Path);
         if (System.IO.Path.GetDirectoryName(path) is { Length: > 0 } directory)
@@ -223,8 +226,14 @@ public sealed class SqliteJournal : IEventJournal
     {
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _writer.Tell(new SqliteJournalWriter.Drain(drained), ActorRefs.NoSender);
-        await drained.Task.ConfigureAwait(false);
-        await _writer.GracefulStop(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        // An actor system terminated before the journal took the writer with it (its PostStop
+        // failed what was waiting); the Drain then went to dead letters and never completes.
+        await Task.WhenAny(drained.Task, _system.WhenTerminated).ConfigureAwait(false);
+        if (!_system.WhenTerminated.IsCompleted)
+        {
+            await _writer.GracefulStop(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+
         // The connection belongs to the writer's thread: close it there, then end the thread.
         await _thread.Run(() =>
         {

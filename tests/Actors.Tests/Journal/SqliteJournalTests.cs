@@ -214,6 +214,21 @@ public sealed class SqliteJournalTests : JournalContractTests
     }
 
     [Fact]
+    public async Task A_journal_whose_actor_system_stopped_first_still_closes_and_releases_the_file()
+    {
+        var system = ActorSystem.Create("stops-first");
+        var journal = SqliteJournal.Open(system, Options(Store) with { Path = Path.Combine(Store, "orphan.db") });
+        await journal.AppendAsync(new AppendRequest(Topic("t"), 0, [Event("a")]));
+
+        await system.Terminate();
+        // A deadline, not a timing assertion: a hang here would otherwise hang the whole run.
+        await journal.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
+
+        File.Delete(Path.Combine(Store, "orphan.db"));
+        Assert.False(File.Exists(Path.Combine(Store, "orphan.db-wal")));
+    }
+
+    [Fact]
     public async Task Expired_idempotency_keys_are_pruned_from_the_database()
     {
         await Journal.AppendAsync(new AppendRequest(Topic("t"), 0, [Event("a", key: "old")]));
