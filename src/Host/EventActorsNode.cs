@@ -40,11 +40,13 @@ public sealed class EventActorsNode : IAsyncDisposable
     public static EventActorsNode Start(ServerOptions options, ILoggerFactory loggerFactory)
     {
         options.Validate();
-        Directory.CreateDirectory(options.DataDir);
+        var dataDir = Path.GetFullPath(options.DataDir);
+        Directory.CreateDirectory(dataDir);
+        loggerFactory.CreateLogger<EventActorsNode>().LogInformation("Journal: {Path}", Path.Combine(dataDir, "journal.db"));
         var system = ActorSystem.Create("eventactors", new ActorSystemSettings { LoggerFactory = loggerFactory });
         var journal = SqliteJournal.Open(system, new SqliteJournalOptions
         {
-            Path = Path.Combine(options.DataDir, "journal.db"),
+            Path = Path.Combine(dataDir, "journal.db"),
             MaxEventBytes = options.MaxEventBytes,
             MaxEventsPerAppend = Math.Max(options.MaxBatchEvents, 1000),
         });
