@@ -47,6 +47,7 @@ public sealed class EventActorsNode : IAsyncDisposable
         var journal = SqliteJournal.Open(system, new SqliteJournalOptions
         {
             Path = Path.Combine(dataDir, "journal.db"),
+            Synchronous = options.JournalSynchronous,
             MaxEventBytes = options.MaxEventBytes,
             MaxEventsPerAppend = Math.Max(options.MaxBatchEvents, 1000),
         });

@@ -11,6 +11,12 @@ public sealed class ServerOptions
     /// <summary>Where the SQLite journal lives (<c>--data-dir</c>).</summary>
     public string DataDir { get; set; } = "./data";
 
+    /// <summary>
+    /// SQLite's <c>synchronous</c>: Normal (the default) keeps every acknowledged event across a
+    /// process crash; Full also across a power loss or OS crash, at the cost of an fsync per commit.
+    /// </summary>
+    public Actors.Journal.SqliteSynchronousMode JournalSynchronous { get; set; } = Actors.Journal.SqliteSynchronousMode.Normal;
+
     /// <summary>Largest event body, in bytes (64 KiB). Guards memory per publish and per ring slot.</summary>
     public int MaxEventBytes { get; set; } = 64 * 1024;
 
@@ -66,6 +72,7 @@ public sealed class ServerOptions
     public void Validate()
     {
         Require(!string.IsNullOrWhiteSpace(DataDir), nameof(DataDir), "must name a directory");
+        Require(Enum.IsDefined(JournalSynchronous), nameof(JournalSynchronous), "must be Normal or Full");
         Require(MaxEventBytes is >= 1 and <= 16 * 1024 * 1024, nameof(MaxEventBytes), "must be 1 byte to 16 MiB");
         Require(MaxBatchBytes >= MaxEventBytes && MaxBatchBytes <= 64 * 1024 * 1024, nameof(MaxBatchBytes), "must be at least MaxEventBytes and at most 64 MiB");
         Require(MaxBatchEvents is >= 1 and <= 100_000, nameof(MaxBatchEvents), "must be 1 to 100,000");
