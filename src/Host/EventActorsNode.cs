@@ -66,11 +66,29 @@ public sealed class EventActorsNode : IAsyncDisposable
         return (await connections, await topicActors);
     }
 
+    /// <summary>
+    /// Ends every SSE response (clients reconnect and resume), so the web server's shutdown does
+    /// not wait on streams that never end by themselves. Publishes still work meanwhile.
+    /// </summary>
+    public Task EndStreamsAsync() => Connections.GracefulStop(TimeSpan.FromSeconds(10));
+
+    /// <summary>
+    /// After the web server has stopped: topics answer every publish that reached them, then the
+    /// journal commits what it accepted, then the actor system stops.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         var patience = TimeSpan.FromSeconds(10);
-        await Connections.GracefulStop(patience);
-        await Topics.GracefulStop(patience);
+        await EndStreamsAsync();
+        try
+        {
+            await Topics.Ask<StopAllTopics>(StopAllTopics.Instance, patience);
+        }
+        catch (AskTimeoutException)
+        {
+            // Past our patience: stop the rest; nothing unacknowledged was promised to anyone.
+        }
+
         await Journal.DisposeAsync();
         await System.Terminate().WaitAsync(patience);
     }

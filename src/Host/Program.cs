@@ -22,7 +22,10 @@ builder.Services.AddSingleton(services => EventActorsNode.Start(options, service
 
 var app = builder.Build();
 var node = app.Services.GetRequiredService<EventActorsNode>();
-app.Lifetime.ApplicationStopping.Register(() => node.DisposeAsync().AsTask().GetAwaiter().GetResult());
+// Streams end when shutdown begins (they would otherwise hold it up); topics and the journal
+// stop only once the web server has stopped taking requests, so no request meets them stopped.
+app.Lifetime.ApplicationStopping.Register(() => node.EndStreamsAsync().GetAwaiter().GetResult());
+app.Lifetime.ApplicationStopped.Register(() => node.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
 app.MapGet("/health", async () =>
 {

@@ -100,6 +100,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
             }
         });
         Receive<ClientGone>(_ => Context.Stop(Self));
+        Receive<Status.Failure>(_ => Context.Stop(Self)); // a topic could not start: end the response, the client resumes
         Receive<HeartbeatTick>(_ => { });
         ReceiveAny(_ => Stash.Stash());
     }
@@ -148,6 +149,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
             _wroteSinceHeartbeat = false;
         });
         Receive<ClientGone>(_ => Context.Stop(Self));
+        Receive<Status.Failure>(_ => Context.Stop(Self));
     }
 
     private int Subscribe(Subscribed subscribed)
@@ -226,7 +228,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
             }
         }
 
-        topicActor.Tell(new CaughtUp(Self, _positions[index].Sequence), Self);
+        topicActor.Tell(new CaughtUp(Self, _positions[index].Epoch, _positions[index].Sequence), Self);
     }
 
     private void WriteReset(int index, ResetReason reason)

@@ -48,6 +48,15 @@ internal sealed partial class ActorCell
         if (_extras is { } extras)
         {
             extras.FailedMessage = null;
+            if (extras.EscalatedChildren is { } escalated)
+            {
+                foreach (var child in escalated)
+                {
+                    child.SendSystemMessage(new Resume());
+                }
+
+                extras.EscalatedChildren = null;
+            }
         }
     }
 
@@ -93,6 +102,8 @@ internal sealed partial class ActorCell
                 child.SendSystemMessage(new Terminate());
                 break;
             case Directive.Escalate:
+                // The child waits for our own supervisor's decision; a Resume of us resumes it.
+                (Extras.EscalatedChildren ??= []).Add(child);
                 _current = default;
                 HandleInvokeFailure(failed.Cause);
                 break;

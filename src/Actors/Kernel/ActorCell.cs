@@ -80,6 +80,10 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
             return;
         }
 
+        // No lost wake-up: Enqueue reserves its slot with an interlocked CAS before this status
+        // read, and a finishing turn clears the bit with an interlocked And before it looks for
+        // reserved slots (HasItems). The two locked operations are ordered, so either we see the
+        // bit cleared and schedule, or the turn sees our reservation and schedules itself again.
         _mailbox.Enqueue(new Envelope(message, sender));
         if ((Volatile.Read(ref _status) & ScheduledBit) == 0)
         {
@@ -472,6 +476,7 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
         public object? FailedMessage;
         public Exception? PendingRestartCause;
         public Queue<Envelope>? Unstashed; // put back by UnstashAll, taken before the mailbox
+        public List<ActorCell>? EscalatedChildren; // failed children waiting on our supervisor
     }
 }
 

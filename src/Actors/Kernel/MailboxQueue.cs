@@ -80,15 +80,19 @@ internal struct MailboxQueue<T>
     }
 
     /// <summary>
-    /// Whether an item may be waiting. Consumer side; may answer true spuriously (a frozen ring
-    /// with a successor), never false while a published item waits.
+    /// Whether an item is waiting or on its way. Consumer side. Counts reserved slots, not only
+    /// published ones: a producer reserves with a locked CAS before it checks whether the actor
+    /// is scheduled, so a turn that ends (with a locked status change) and then asks this cannot
+    /// miss a producer that in turn missed the end of the turn. May answer true spuriously (a
+    /// slot reserved but not yet written, a frozen ring with a successor): the cost is one extra
+    /// turn, never a lost message.
     /// </summary>
     public bool HasItems
     {
         get
         {
             var head = _head;
-            return head.HasPublishedItemAtHead || Volatile.Read(ref head.Next) is not null;
+            return head.HasReservedItems || Volatile.Read(ref head.Next) is not null;
         }
     }
 
@@ -165,14 +169,8 @@ internal struct MailboxQueue<T>
             return false;
         }
 
-        public bool HasPublishedItemAtHead
-        {
-            get
-            {
-                var position = _dequeuePosition;
-                return Volatile.Read(ref _slots[position & _mask].Sequence) == position + 1;
-            }
-        }
+        /// <summary>A producer has reserved a slot the consumer has not taken yet (written or not).</summary>
+        public bool HasReservedItems => (Volatile.Read(ref _enqueuePosition) & ~FrozenBit) != _dequeuePosition;
 
         public void Freeze() => Interlocked.Or(ref _enqueuePosition, FrozenBit);
 

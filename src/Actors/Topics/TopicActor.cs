@@ -70,7 +70,12 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
             LogRecoveryFailed(Context.GetLogger(), failed.Cause, _topic.Value);
             foreach (var stashed in Stash.ClearStash())
             {
-                if (stashed.Message is Publish or GetTopicStatus or DeleteTopic)
+                if (stashed.Message is Subscribe subscribe)
+                {
+                    // The subscriber watches nothing yet: without an answer it would wait forever.
+                    subscribe.Subscriber.Tell(new Status.Failure(failed.Cause), Self);
+                }
+                else if (stashed.Message is Publish or GetTopicStatus or DeleteTopic)
                 {
                     stashed.Sender?.Tell(new Status.Failure(failed.Cause), Self);
                 }
@@ -106,7 +111,7 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
         Receive<AppendFailed>(OnAppendFailed);
         Receive<Subscribe>(OnSubscribe);
         Receive<GrantCredit>(grant => _subscribers.Grant(grant.Subscriber, grant.Credit, _ring, _info.Epoch, _info.Head));
-        Receive<CaughtUp>(caughtUp => _subscribers.CaughtUp(caughtUp.Subscriber, caughtUp.Position, _ring, _info.Epoch, _info.Head));
+        Receive<CaughtUp>(caughtUp => _subscribers.CaughtUp(caughtUp.Subscriber, caughtUp.Epoch, caughtUp.Position, _ring, _info.Epoch, _info.Head));
         Receive<Unsubscribe>(unsubscribe => Unwatch(unsubscribe.Subscriber));
         Receive<Terminated>(terminated => Unwatch(terminated.ActorRef));
         Receive<GetTopicStatus>(_ => Sender.Tell(new TopicStatus(_info, _subscribers.Count)));
@@ -245,6 +250,7 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
             Become(Live);
             Stash.UnstashAll();
             AppendWaiting();
+            StopIfHandedOff();
         });
         Receive<RecoveryFailed>(failed => throw new JournalUnavailableException(_topic, failed.Cause));
         ReceiveAny(_ => Stash.Stash());
@@ -312,6 +318,7 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
             Become(Live);
             Stash.UnstashAll();
             AppendWaiting();
+            StopIfHandedOff();
         });
         Receive<RecoveryFailed>(failed => throw new JournalUnavailableException(_topic, failed.Cause));
         Receive<Publish>(publish => _waiting.Add((publish, Sender)));

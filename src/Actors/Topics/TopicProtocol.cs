@@ -34,8 +34,12 @@ public sealed record GrantCredit(IActorRef Subscriber, int Credit);
 /// <summary>The subscriber is behind the topic's memory: read the journal after <paramref name="After"/>, then send <see cref="CaughtUp"/>.</summary>
 public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong After);
 
-/// <summary>The subscriber has written everything through <paramref name="Position"/> from the journal.</summary>
-public sealed record CaughtUp(IActorRef Subscriber, ulong Position);
+/// <summary>
+/// The subscriber has written everything through <paramref name="Position"/> of
+/// <paramref name="Epoch"/> from the journal. Ignored when the topic has moved to another epoch
+/// since (it was deleted meanwhile and the subscriber was reset).
+/// </summary>
+public sealed record CaughtUp(IActorRef Subscriber, TopicEpoch Epoch, ulong Position);
 
 /// <summary>The topic began a new epoch (it was deleted): the subscriber continues from its start.</summary>
 public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ResetReason Reason);

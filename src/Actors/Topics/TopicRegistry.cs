@@ -20,6 +20,7 @@ public sealed class TopicRegistry : ReceiveActor
     private readonly Func<TopicName, Props> _topicProps;
     private readonly Dictionary<TopicName, IActorRef> _topics = [];
     private readonly Dictionary<TopicName, List<(object Message, IActorRef Sender)>> _passivating = [];
+    private IActorRef? _stopRequestedBy;
 
     public TopicRegistry(Func<TopicName, Props> topicProps)
     {
@@ -29,6 +30,15 @@ public sealed class TopicRegistry : ReceiveActor
             if (_passivating.TryGetValue(message.Topic, out var buffer))
             {
                 buffer.Add((message, Sender));
+                return;
+            }
+
+            if (_topics.TryGetValue(message.Topic, out var known) && known is IInternalActorRef { IsTerminated: true })
+            {
+                // Stopped, and its Terminated is still behind this message in our mailbox (a
+                // subscriber that watched it may already be subscribing again): hold the message
+                // until the Terminated arrives, which starts a fresh actor and replays it.
+                _passivating[message.Topic] = [(message, Sender)];
                 return;
             }
 
@@ -48,21 +58,44 @@ public sealed class TopicRegistry : ReceiveActor
         Receive<Terminated>(terminated =>
         {
             var topic = _topics.FirstOrDefault(entry => ReferenceEquals(entry.Value, terminated.ActorRef)).Key;
-            if (_topics.Remove(topic) && _passivating.Remove(topic, out var buffered))
+            if (_topics.Remove(topic) && _passivating.Remove(topic, out var buffered) && _stopRequestedBy is null)
             {
                 foreach (var (message, sender) in buffered)
                 {
                     TopicActorFor(topic).Tell(message, sender);
                 }
             }
+
+            StopIfDrained();
         });
         Receive<GetActiveTopicCount>(_ => Sender.Tell(_topics.Count));
+        Receive<StopAllTopics>(_ =>
+        {
+            // Shutdown: every topic answers what reached it, then stops; the registry follows.
+            _stopRequestedBy = Sender;
+            foreach (var (topic, actor) in _topics)
+            {
+                _passivating.TryAdd(topic, []);
+                actor.Tell(HandOff.Instance, Self);
+            }
+
+            StopIfDrained();
+        });
     }
 
     public static Props Props(IEventJournal journal, TopicSettings settings) =>
         Kernel.Props.Create(() => new TopicRegistry(topic => TopicActor.Props(topic, journal, settings)));
 
     protected override SupervisorStrategy SupervisorStrategy() => Kernel.SupervisorStrategy.StoppingStrategy;
+
+    private void StopIfDrained()
+    {
+        if (_stopRequestedBy is not null && _topics.Count == 0)
+        {
+            _stopRequestedBy.Tell(StopAllTopics.Instance, Self);
+            Context.Stop(Self);
+        }
+    }
 
     private IActorRef TopicActorFor(TopicName topic)
     {
@@ -81,6 +114,15 @@ public sealed class TopicRegistry : ReceiveActor
 internal sealed class HandOff
 {
     public static readonly HandOff Instance = new();
+}
+
+/// <summary>
+/// Shutdown: every topic finishes what reached it and stops, then the registry stops. Answered
+/// with the same message once done. Messages for topics after it are not served.
+/// </summary>
+public sealed class StopAllTopics
+{
+    public static readonly StopAllTopics Instance = new();
 }
 
 /// <summary>Asks the registry how many topic actors are running (answered with an int).</summary>

@@ -29,9 +29,11 @@ internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
         }
     }
 
-    public void CaughtUp(IActorRef subscriber, ulong position, EventRing ring, TopicEpoch epoch, ulong head)
+    public void CaughtUp(IActorRef subscriber, TopicEpoch caughtUpEpoch, ulong position, EventRing ring, TopicEpoch epoch, ulong head)
     {
-        if (_byRef.TryGetValue(subscriber, out var state))
+        // A catch-up of an epoch the topic has left behind says nothing about this one: taking
+        // its position would skip the new epoch's first events.
+        if (caughtUpEpoch == epoch && _byRef.TryGetValue(subscriber, out var state) && state.CatchingUp)
         {
             state.CatchingUp = false;
             state.Position = Math.Max(state.Position, position);

@@ -144,6 +144,37 @@ public sealed class SupervisionTests : TestKit.TestKit
         ExpectTerminated(mid);
     }
 
+    private sealed class ResumingParent : ReceiveActor
+    {
+        public ResumingParent(IActorRef report) =>
+            ReceiveAny(m =>
+            {
+                if (m is "make")
+                {
+                    Sender.Tell(Context.ActorOf(Props.Create(() => new Supervisor(report, ByException)), "mid"));
+                }
+            });
+
+        protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Resume);
+    }
+
+    [Fact]
+    public void Resuming_a_supervisor_that_escalated_resumes_the_child_that_failed()
+    {
+        var top = Sys.ActorOf(Props.Create(() => new ResumingParent(TestActor)));
+        top.Tell("make", TestActor);
+        var mid = ExpectMsg<IActorRef>();
+        ExpectMsg("prestart");
+        mid.Tell("child?", TestActor);
+        var child = ExpectMsg<IActorRef>();
+
+        child.Tell("inc");
+        child.Tell("fail:escalate"); // the child escalates through mid; top resumes mid
+        child.Tell("inc");
+        child.Tell("get", TestActor);
+        ExpectMsg(2); // the child was resumed too, its state intact
+    }
+
     [Fact]
     public void A_child_that_fails_more_often_than_its_restart_limit_is_stopped()
     {

@@ -107,7 +107,7 @@ public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
         var catchUp = subscriber.ExpectMsg<CatchUpRequired>();
         Assert.Equal(0UL, catchUp.After);
 
-        topic.Tell(new CaughtUp(subscriber.Ref, 8)); // read 1..8 from the journal
+        topic.Tell(new CaughtUp(subscriber.Ref, catchUp.Epoch, 8)); // read 1..8 from the journal
         var rest = subscriber.ExpectMsg<Deliver>();
         Assert.Equal([9UL, 10UL], rest.Events.Select(e => e.Sequence));
     }
@@ -146,6 +146,94 @@ public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
         Assert.Equal(1UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
         Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
         ExpectTerminated(topic);
+    }
+
+    [Fact]
+    public void A_catch_up_of_an_epoch_the_topic_has_left_is_ignored_and_the_new_epoch_is_delivered_from_its_start()
+    {
+        var topic = StartTopic(ringSize: 2);
+        for (var i = 0; i < 5; i++)
+        {
+            topic.Tell(PublishOf($"old {i}"), TestActor);
+            ExpectMsg<PublishAccepted>();
+        }
+
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Earliest.Instance, Credit: 100));
+        subscriber.ExpectMsg<Subscribed>();
+        var catchUp = subscriber.ExpectMsg<CatchUpRequired>();
+
+        topic.Tell(new DeleteTopic(Topic), TestActor);
+        ExpectMsg<TopicDeleted>();
+        var reset = subscriber.ExpectMsg<TopicReset>();
+        topic.Tell(new CaughtUp(subscriber.Ref, catchUp.Epoch, 5)); // late: from the old epoch
+
+        topic.Tell(PublishOf("new 1"), TestActor);
+        Assert.Equal(reset.Epoch, ExpectMsg<PublishAccepted>().Epoch);
+        Assert.Equal(1UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
+    }
+
+    [Fact]
+    public void A_subscribe_waiting_on_a_recovery_that_fails_is_answered_with_the_failure()
+    {
+        _journal.FailTopicCreation = true;
+        var topic = StartTopic();
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
+        Assert.IsType<InvalidOperationException>(subscriber.ExpectMsg<Status.Failure>().Cause);
+    }
+
+    [Fact]
+    public void A_topic_handed_off_while_a_delete_waits_on_an_append_still_stops_once_both_are_done()
+    {
+        var topic = StartTopic();
+        Watch(topic);
+        _journal.HoldAppends();
+        topic.Tell(PublishOf("in flight"), TestActor);
+        _journal.WaitForHeldAppend();
+        topic.Tell(new DeleteTopic(Topic), TestActor); // waits for the append
+        topic.Tell(HandOff.Instance);
+        _journal.ReleaseAppends();
+
+        ExpectMsg<PublishAccepted>();
+        ExpectMsg<TopicDeleted>();
+        ExpectTerminated(topic);
+    }
+
+    [Fact]
+    public async Task A_subscribe_that_reaches_the_registry_before_it_learns_of_a_stopped_topic_is_served_by_a_new_one()
+    {
+        var registry = Sys.ActorOf(TopicRegistry.Props(_journal, new TopicSettings(16, long.MaxValue, TimeSpan.FromMinutes(5))));
+        registry.Tell(PublishOf("first"), TestActor);
+        ExpectMsg<PublishAccepted>();
+        var first = LastSender;
+
+        Assert.True(await first.GracefulStop(DefaultTimeout)); // stopped: the registry may not have seen it yet
+        var subscriber = CreateTestProbe();
+        registry.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Earliest.Instance, Credit: 10));
+        var subscribed = subscriber.ExpectMsg<Subscribed>();
+        Assert.NotSame(first, subscriber.LastSender);
+        Assert.Equal(0UL, subscribed.After);
+        // A fresh actor's ring is empty: the subscriber is sent to the journal for event 1 on.
+        Assert.Equal(0UL, subscriber.ExpectMsg<CatchUpRequired>().After);
+    }
+
+    [Fact]
+    public async Task Stopping_all_topics_answers_what_reached_them_then_stops_the_registry()
+    {
+        var registry = Sys.ActorOf(TopicRegistry.Props(_journal, new TopicSettings(16, long.MaxValue, TimeSpan.FromMinutes(5))));
+        Watch(registry);
+        registry.Tell(PublishOf("one"), TestActor);
+        ExpectMsg<PublishAccepted>();
+        _journal.HoldAppends();
+        registry.Tell(PublishOf("two"), TestActor);
+        _journal.WaitForHeldAppend();
+
+        var stopped = registry.Ask<StopAllTopics>(StopAllTopics.Instance, DefaultTimeout);
+        _journal.ReleaseAppends();
+        Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
+        await stopped;
+        ExpectTerminated(registry);
     }
 
     [Fact]
@@ -193,6 +281,9 @@ public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
 
         public void ReleaseAppends() => Interlocked.Exchange(ref _gate, null)?.SetResult();
 
+        /// <summary>Makes topic creation fail, as an unreachable database would.</summary>
+        public bool FailTopicCreation { get; set; }
+
         public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken = default)
         {
             lock (_appendSizes)
@@ -209,7 +300,10 @@ public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
             return await inner.AppendAsync(request, cancellationToken);
         }
 
-        public Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.CreateTopicAsync(topic, cancellationToken);
+        public Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default) =>
+            FailTopicCreation
+                ? Task.FromException<TopicInfo>(new InvalidOperationException("the database is unreachable"))
+                : inner.CreateTopicAsync(topic, cancellationToken);
 
         public Task<TopicInfo?> GetTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.GetTopicAsync(topic, cancellationToken);
 
