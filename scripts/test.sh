@@ -17,6 +17,26 @@ fail() { echo "scripts/test.sh: $*" >&2; exit 1; }
 
 command -v dotnet >/dev/null 2>&1 || fail "the .NET SDK (dotnet) is not installed; see README.md"
 
+# Debian packages the tests drive for real. Installed when missing; if that is impossible the
+# run fails (in CI and out of it): a browser test that cannot run is not a passed one.
+apt_updated=0
+ensure_debian_package() { # ensure_debian_package <package> <command that must exist afterwards>
+  local package="$1" probe="$2"
+  [ -x "$probe" ] && return 0
+  echo "== installing $package (needed by the tests)"
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    fail "$package is missing and cannot be installed here (needs root and apt-get): install it, e.g. 'sudo apt-get install $package'"
+  fi
+  if [ "$apt_updated" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq || fail "apt-get update failed"
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null || fail "apt-get install $package failed"
+  [ -x "$probe" ] || fail "$package was installed but $probe is still missing"
+}
+
+ensure_debian_package chromium /usr/bin/chromium
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 echo "== build ($configuration)"

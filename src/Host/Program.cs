@@ -1,8 +1,11 @@
+using EventActors.Actors.Kernel;
 using EventActors.Host;
 using EventActors.Host.Publishing;
 using EventActors.Host.Streaming;
 
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the build output, where appsettings.json, hocon/ and wwwroot/ are copied,
+// so the host finds its files whatever directory it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 // The default address; --urls (or ASPNETCORE_URLS) still overrides it.
 if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
@@ -16,9 +19,20 @@ if (builder.Configuration["data-dir"] is { Length: > 0 } dataDir)
     options.DataDir = dataDir; // --data-dir PATH
 }
 
+if (args.Contains("--demo"))
+{
+    options.Demo = true;
+}
+
 options.Validate(); // a bad value stops the start here, naming the key
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(services => EventActorsNode.Start(options, services.GetRequiredService<ILoggerFactory>()));
+builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
+    .WithOrigins(options.CorsAllowedOrigins)
+    .AllowCredentials() // EventSource(url, { withCredentials: true }) and fetch(..., { credentials: "include" })
+    .WithMethods("GET", "POST", "DELETE")
+    .WithHeaders("Last-Event-ID", "Content-Type", "Idempotency-Key")
+    .WithExposedHeaders("Retry-After")));
 
 var app = builder.Build();
 var node = app.Services.GetRequiredService<EventActorsNode>();
@@ -27,6 +41,10 @@ var node = app.Services.GetRequiredService<EventActorsNode>();
 app.Lifetime.ApplicationStopping.Register(() => node.EndStreamsAsync().GetAwaiter().GetResult());
 app.Lifetime.ApplicationStopped.Register(() => node.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
+app.UseCors();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+
 app.MapGet("/health", async () =>
 {
     var (connections, topicActors) = await node.CountAsync();
@@ -34,9 +52,8 @@ app.MapGet("/health", async () =>
 });
 app.MapTopicEndpoints();
 app.MapStreamEndpoints();
-app.MapGet("/", () => Results.Text(
-    "EventActors is running. POST /topics/{topic}/events publishes; GET /topics/{topic}/stream streams (see docs/api.md).\n",
-    "text/plain"));
+app.MapDelete("/connections", async () =>
+    Results.Ok(new { dropped = await node.Connections.Ask<int>(EventActors.Actors.Connections.ConnectionSupervisor.DropAll.Instance, TimeSpan.FromSeconds(10)) }));
 
 app.Run();
 

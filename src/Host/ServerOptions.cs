@@ -8,6 +8,15 @@ public sealed class ServerOptions
 {
     public const string Section = "EventActors";
 
+    /// <summary>
+    /// Origins (such as <c>https://app.example.com</c>) whose pages may publish and subscribe
+    /// from a browser, with credentials (cookies) allowed. Empty, the default: same origin only.
+    /// </summary>
+    public string[] CorsAllowedOrigins { get; set; } = [];
+
+    /// <summary>Runs a small publisher feeding the demo pages' topics (<c>--demo</c>).</summary>
+    public bool Demo { get; set; }
+
     /// <summary>Where the SQLite journal lives (<c>--data-dir</c>).</summary>
     public string DataDir { get; set; } = "./data";
 
@@ -72,6 +81,11 @@ public sealed class ServerOptions
     public void Validate()
     {
         Require(!string.IsNullOrWhiteSpace(DataDir), nameof(DataDir), "must name a directory");
+        foreach (var origin in CorsAllowedOrigins)
+        {
+            Require(origin != "*" && Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.AbsolutePath == "/" && uri.Query.Length == 0,
+                nameof(CorsAllowedOrigins), $"must list origins like https://app.example.com (scheme, host, optional port; no path, no '*' since credentials are allowed), not '{origin}'");
+        }
         Require(Enum.IsDefined(JournalSynchronous), nameof(JournalSynchronous), "must be Normal or Full");
         Require(MaxEventBytes is >= 1 and <= 16 * 1024 * 1024, nameof(MaxEventBytes), "must be 1 byte to 16 MiB");
         Require(MaxBatchBytes >= MaxEventBytes && MaxBatchBytes <= 64 * 1024 * 1024, nameof(MaxBatchBytes), "must be at least MaxEventBytes and at most 64 MiB");

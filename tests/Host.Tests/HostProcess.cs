@@ -45,7 +45,13 @@ public sealed partial class HostProcess : IAsyncDisposable
 
     /// <param name="dataDir">The journal's directory; the caller owns it (see <see cref="TempDirectory"/>).</param>
     /// <param name="extraArgs">More command-line arguments, e.g. <c>--EventActors:RetentionMaxEvents=10</c>.</param>
-    public static async Task<HostProcess> StartAsync(string dataDir, params string[] extraArgs)
+    public static Task<HostProcess> StartAsync(string dataDir, params string[] extraArgs) => StartOnPortAsync(dataDir, 0, extraArgs);
+
+    /// <summary>
+    /// Starts on a given loopback port (0: any free one). A restart on the same port is what a
+    /// browser's EventSource, which reconnects to the same URL, needs.
+    /// </summary>
+    public static async Task<HostProcess> StartOnPortAsync(string dataDir, int port, params string[] extraArgs)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -54,7 +60,7 @@ public sealed partial class HostProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(HostAssemblyPath());
-        foreach (var argument in new[] { "--urls", "http://127.0.0.1:0", "--data-dir", dataDir }.Concat(extraArgs))
+        foreach (var argument in new[] { "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir }.Concat(extraArgs))
         {
             start.ArgumentList.Add(argument);
         }
@@ -104,6 +110,14 @@ public sealed partial class HostProcess : IAsyncDisposable
         {
             listening.TrySetResult(new Uri(match.Groups[1].Value));
         }
+    }
+
+    /// <summary>A loopback port free right now (the OS picks it; released for the host to take).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]

@@ -20,6 +20,15 @@ public sealed class ConnectionSupervisor : ReceiveActor
         });
         Receive<Terminated>(_ => _open--);
         Receive<GetOpenCount>(_ => Sender.Tell(_open));
+        Receive<DropAll>(_ =>
+        {
+            foreach (var connection in Context.Children)
+            {
+                connection.Tell(ConnectionActor.ClientGone.Instance, Self);
+            }
+
+            Sender.Tell(_open);
+        });
     }
 
     public static Props Props() => Kernel.Props.Create(() => new ConnectionSupervisor());
@@ -28,6 +37,15 @@ public sealed class ConnectionSupervisor : ReceiveActor
 
     /// <summary>Starts a connection actor; answered with its <see cref="IActorRef"/>.</summary>
     public sealed record Open(Props Props);
+
+    /// <summary>
+    /// Ends every open stream (answered with how many were open). Their clients reconnect and
+    /// resume with Last-Event-ID: how to drain a node before maintenance.
+    /// </summary>
+    public sealed record DropAll
+    {
+        public static readonly DropAll Instance = new();
+    }
 
     /// <summary>Answered with the number of open connections (an int).</summary>
     public sealed record GetOpenCount

@@ -330,6 +330,7 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
         var plan = ResumePlan.Resolve(subscribe.Start, new TopicPosition(_info.Epoch, _info.Head, _info.FirstSequence));
         Context.Watch(subscribe.Subscriber);
         _subscribers.Add(subscribe.Subscriber, plan.After, 0);
+        ReportSubscriberCount();
         subscribe.Subscriber.Tell(new Subscribed(_topic, _info.Epoch, plan.After, plan.Reset), Self);
         _subscribers.Grant(subscribe.Subscriber, subscribe.Credit, _ring, _info.Epoch, _info.Head);
     }
@@ -339,8 +340,11 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
         if (_subscribers.Remove(subscriber))
         {
             Context.Unwatch(subscriber);
+            ReportSubscriberCount();
         }
     }
+
+    private void ReportSubscriberCount() => Context.Parent.Tell(new SubscriberCountChanged(_topic, _subscribers.Count), Self);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Topic {Topic} could not recover its state from the journal")]
     private static partial void LogRecoveryFailed(ILogger logger, Exception error, string topic);

@@ -56,6 +56,15 @@ public sealed record DeleteTopic(TopicName Topic) : ITopicMessage;
 
 public sealed record TopicDeleted(TopicName Topic, TopicEpoch NewEpoch);
 
+/// <summary>A topic actor tells its registry how many subscribers it has, whenever that changes.</summary>
+internal sealed record SubscriberCountChanged(TopicName Topic, int Subscribers);
+
+/// <summary>Asks the registry for the subscriber count of every running topic (answered with an IReadOnlyDictionary&lt;TopicName, int&gt;).</summary>
+public sealed record GetSubscriberCounts
+{
+    public static readonly GetSubscriberCounts Instance = new();
+}
+
 /// <summary>A topic actor asks its registry to stop it: it has been idle.</summary>
 internal sealed record Passivate(TopicName Topic);
 

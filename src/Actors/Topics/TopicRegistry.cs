@@ -20,6 +20,7 @@ public sealed class TopicRegistry : ReceiveActor
     private readonly Func<TopicName, Props> _topicProps;
     private readonly Dictionary<TopicName, IActorRef> _topics = [];
     private readonly Dictionary<TopicName, List<(object Message, IActorRef Sender)>> _passivating = [];
+    private readonly Dictionary<TopicName, int> _subscriberCounts = [];
     private IActorRef? _stopRequestedBy;
 
     public TopicRegistry(Func<TopicName, Props> topicProps)
@@ -58,6 +59,7 @@ public sealed class TopicRegistry : ReceiveActor
         Receive<Terminated>(terminated =>
         {
             var topic = _topics.FirstOrDefault(entry => ReferenceEquals(entry.Value, terminated.ActorRef)).Key;
+            _subscriberCounts.Remove(topic);
             if (_topics.Remove(topic) && _passivating.Remove(topic, out var buffered) && _stopRequestedBy is null)
             {
                 foreach (var (message, sender) in buffered)
@@ -69,6 +71,18 @@ public sealed class TopicRegistry : ReceiveActor
             StopIfDrained();
         });
         Receive<GetActiveTopicCount>(_ => Sender.Tell(_topics.Count));
+        Receive<SubscriberCountChanged>(changed =>
+        {
+            if (changed.Subscribers == 0)
+            {
+                _subscriberCounts.Remove(changed.Topic);
+            }
+            else
+            {
+                _subscriberCounts[changed.Topic] = changed.Subscribers;
+            }
+        });
+        Receive<GetSubscriberCounts>(_ => Sender.Tell(new Dictionary<TopicName, int>(_subscriberCounts)));
         Receive<StopAllTopics>(_ =>
         {
             // Shutdown: every topic answers what reached it, then stops; the registry follows.

@@ -133,7 +133,8 @@ internal static class TopicEndpoints
         }
 
         var topics = await node.Journal.ListTopicsAsync(after, (int)limit, context.RequestAborted);
-        return Results.Json(new { topics = topics.Select(info => Describe(info, subscribers: null)) });
+        var counts = await node.Topics.Ask<Dictionary<TopicName, int>>(GetSubscriberCounts.Instance, TimeSpan.FromSeconds(10), context.RequestAborted);
+        return Results.Json(new { topics = topics.Select(info => Describe(info, counts.GetValueOrDefault(info.Topic))) });
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext context, string topic, EventActorsNode node)
