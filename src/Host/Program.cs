@@ -1,11 +1,16 @@
 using EventActors.Actors.Kernel;
 using EventActors.Host;
+using EventActors.Host.Configuration;
 using EventActors.Host.Publishing;
 using EventActors.Host.Streaming;
 
 // The content root is the build output, where appsettings.json, hocon/ and wwwroot/ are copied,
 // so the host finds its files whatever directory it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+// hocon/eventactors.conf (every setting, its default and why), then --config PATH on top of it;
+// environment variables and the command line still win, as the .NET convention has it.
+builder.Configuration.AddEventActorsHocon(builder.Configuration["config"]);
 
 // The default address; --urls (or ASPNETCORE_URLS) still overrides it.
 if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)

@@ -36,18 +36,18 @@ internal static partial class HoconUnits
 
     /// <summary>
     /// The converted text when <paramref name="text"/> is a number and a known unit; null when it
-    /// is anything else (it stays a plain string). Throws <see cref="ArgumentOutOfRangeException"/>
-    /// when it is a duration or size that no TimeSpan or 64-bit byte count can hold.
+    /// is anything else (it stays a plain string). <paramref name="error"/> says why when it is a
+    /// duration or size that no TimeSpan or 64-bit byte count can hold.
     /// </summary>
-    public static string? TryConvert(string text)
+    public static string? TryConvert(string text, out string? error)
     {
+        error = null;
         var match = QuantityPattern().Match(text);
         if (!match.Success)
         {
             return null;
         }
 
-        var numberText = match.Groups["number"].Value;
         var unit = match.Groups["unit"].Value;
         var isDuration = s_ticksPerUnit.TryGetValue(unit, out var ticksPerUnit);
         if (!isDuration && !s_bytesPerUnit.ContainsKey(unit))
@@ -55,37 +55,33 @@ internal static partial class HoconUnits
             return null;
         }
 
-        if (!decimal.TryParse(numberText, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
-        {
-            throw new ArgumentOutOfRangeException(nameof(text), $"'{text}' is too large");
-        }
-
         try
         {
+            var number = decimal.Parse(match.Groups["number"].Value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
             if (isDuration)
             {
                 // Finer than a tick (100 ns) is dropped: a TimeSpan cannot hold it.
                 var ticks = decimal.Truncate(number * ticksPerUnit);
-                if (ticks < TimeSpan.MinValue.Ticks || ticks > TimeSpan.MaxValue.Ticks)
-                {
-                    throw new OverflowException();
-                }
-
-                return TimeSpan.FromTicks((long)ticks).ToString("c", CultureInfo.InvariantCulture);
+                return ticks >= TimeSpan.MinValue.Ticks && ticks <= TimeSpan.MaxValue.Ticks
+                    ? TimeSpan.FromTicks((long)ticks).ToString("c", CultureInfo.InvariantCulture)
+                    : Error(out error, $"the duration '{text}' is longer than a TimeSpan can hold");
             }
 
             var bytes = number * s_bytesPerUnit[unit];
-            if (number < 0 || bytes != decimal.Truncate(bytes))
-            {
-                throw new ArgumentOutOfRangeException(nameof(text), $"'{text}' is not a whole, non-negative number of bytes");
-            }
-
-            return checked((long)bytes).ToString(CultureInfo.InvariantCulture);
+            return number < 0 || bytes != decimal.Truncate(bytes) ? Error(out error, $"the size '{text}' is not a whole, non-negative number of bytes")
+                : bytes > long.MaxValue ? Error(out error, $"the size '{text}' is larger than a 64-bit byte count can hold")
+                : ((long)bytes).ToString(CultureInfo.InvariantCulture);
         }
         catch (OverflowException)
         {
-            throw new ArgumentOutOfRangeException(nameof(text), $"'{text}' is too large");
+            return Error(out error, $"the quantity '{text}' is too large");
         }
+    }
+
+    private static string? Error(out string? error, string message)
+    {
+        error = message;
+        return null;
     }
 
     private static Dictionary<string, decimal> Units(params (decimal Factor, string[] Names)[] units) =>
