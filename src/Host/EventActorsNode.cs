@@ -76,7 +76,23 @@ public sealed class EventActorsNode : IAsyncDisposable
     /// After the web server has stopped: topics answer every publish that reached them, then the
     /// journal commits what it accepted, then the actor system stops.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    private readonly Lock _disposalLock = new();
+    private Task? _disposal;
+
+    /// <remarks>
+    /// Idempotent: the host calls it once the web server has stopped, and the service container
+    /// disposes the node again afterwards; the second call awaits the first.
+    /// </remarks>
+    public ValueTask DisposeAsync()
+    {
+        lock (_disposalLock)
+        {
+            _disposal ??= DisposeOnceAsync();
+            return new ValueTask(_disposal);
+        }
+    }
+
+    private async Task DisposeOnceAsync()
     {
         var patience = TimeSpan.FromSeconds(10);
         await EndStreamsAsync();

@@ -1,8 +1,13 @@
 using EventActors.Actors.Kernel;
 using EventActors.Host;
 using EventActors.Host.Configuration;
+using EventActors.Host.Demo;
 using EventActors.Host.Publishing;
 using EventActors.Host.Streaming;
+
+// --demo is a switch; left in, the command-line provider would read the next argument as its value.
+var demo = args.Contains("--demo");
+args = args.Where(arg => arg != "--demo").ToArray();
 
 // The content root is the build output, where appsettings.json, hocon/ and wwwroot/ are copied,
 // so the host finds its files whatever directory it is started from.
@@ -24,7 +29,7 @@ if (builder.Configuration["data-dir"] is { Length: > 0 } dataDir)
     options.DataDir = dataDir; // --data-dir PATH
 }
 
-if (args.Contains("--demo"))
+if (demo)
 {
     options.Demo = true;
 }
@@ -32,6 +37,11 @@ if (args.Contains("--demo"))
 options.Validate(); // a bad value stops the start here, naming the key
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(services => EventActorsNode.Start(options, services.GetRequiredService<ILoggerFactory>()));
+if (options.Demo)
+{
+    builder.Services.AddHostedService<DemoPublisher>(); // feeds the demo pages' topics
+}
+
 builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
     .WithOrigins(options.CorsAllowedOrigins)
     .AllowCredentials() // EventSource(url, { withCredentials: true }) and fetch(..., { credentials: "include" })
