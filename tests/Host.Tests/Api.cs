@@ -86,7 +86,7 @@ public static class Api
         }
     }
 
-    /// <summary>Polls <c>/health</c> until open connections and topic subscribers are back to zero, or the deadline passes.</summary>
+    /// <summary>Polls <c>/health</c> until <paramref name="condition"/> holds or <paramref name="within"/> has passed; returns the last answer.</summary>
     public static async Task<JsonElement> WaitForHealthAsync(this HttpClient client, Func<JsonElement, bool> condition, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;

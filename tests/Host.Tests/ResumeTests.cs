@@ -137,20 +137,8 @@ public sealed class ResumeTests(SharedHost shared) : IClassFixture<SharedHost>
 }
 
 /// <summary>Retention trims history; a client that asks for trimmed events is told so, then gets what remains.</summary>
-public sealed class TrimmedHistoryTests : IAsyncLifetime
+public sealed class TrimmedHistoryTests() : HostScope("--EventActors:RetentionMaxEvents=10", "--EventActors:RingSize=4")
 {
-    private readonly TempDirectory _data = new();
-    private HostProcess _host = null!;
-
-    public async Task InitializeAsync() =>
-        _host = await HostProcess.StartAsync(_data.Path, "--EventActors:RetentionMaxEvents=10", "--EventActors:RingSize=4");
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _data.Dispose();
-    }
-
     [Fact]
     public async Task An_id_before_the_retained_history_resets_to_the_oldest_retained_event_then_replays_the_rest()
     {
@@ -158,19 +146,19 @@ public sealed class TrimmedHistoryTests : IAsyncLifetime
         var published = new List<Api.Published>();
         for (var i = 1; i <= 30; i++)
         {
-            published.Add(await _host.Client.PublishAsync(topic, $"e{i}"));
+            published.Add(await Client.PublishAsync(topic, $"e{i}"));
         }
 
         // Retention runs after appends; wait until the journal reports the trim.
         var deadline = DateTime.UtcNow + SseStream.ReadTimeout;
-        while ((await _host.Client.GetJsonAsync($"/topics/{topic}")).GetProperty("firstSequence").GetUInt64() < 21)
+        while ((await Client.GetJsonAsync($"/topics/{topic}")).GetProperty("firstSequence").GetUInt64() < 21)
         {
             Assert.True(DateTime.UtcNow < deadline, "retention did not trim");
         }
 
-        var info = await _host.Client.GetJsonAsync($"/topics/{topic}");
+        var info = await Client.GetJsonAsync($"/topics/{topic}");
         var first = info.GetProperty("firstSequence").GetUInt64();
-        await using var stream = await SseStream.OpenAsync(_host.Client, $"/topics/{topic}/stream", published[4].Id);
+        await using var stream = await SseStream.OpenAsync(Client, $"/topics/{topic}/stream", published[4].Id);
         ResumeTests.AssertReset(await stream.NextAsync(), "history-trimmed", continuesAfter: published[(int)first - 2].Id);
         var rest = await stream.TakeAsync(30 - (int)first + 1);
         Assert.Equal(Enumerable.Range((int)first, 30 - (int)first + 1).Select(i => $"e{i}"), rest.Select(r => r.Data));

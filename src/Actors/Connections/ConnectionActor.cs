@@ -215,10 +215,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
                 }
 
                 _positions[index] = _positions[index] with { Sequence = stored.Sequence };
-                var id = _request.MultiTopic
-                    ? new SseEventId(new MultiTopicCursor(_request.Topics, _positions).Format())
-                    : _positions[index].ToEventId();
-                SseFrame.Write(_output, stored.Data.Span, stored.Type, id);
+                SseFrame.Write(_output, stored.Data.Span, stored.Type, new SseEventId(CurrentId(index)));
             }
 
             await FlushAsync();
@@ -233,11 +230,12 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
 
     private void WriteReset(int index, ResetReason reason)
     {
-        var continuesAfter = _request.MultiTopic
-            ? new MultiTopicCursor(_request.Topics, _positions).Format()
-            : _positions[index].ToString();
-        ResetEvent.Write(_output, _request.Topics[index], reason, _request.RequestedId, continuesAfter);
+        ResetEvent.Write(_output, _request.Topics[index], reason, _request.RequestedId, CurrentId(index));
     }
+
+    /// <summary>The id a client resumes from here: this topic's cursor, or the cursor of every topic.</summary>
+    private string CurrentId(int index) =>
+        _request.MultiTopic ? new MultiTopicCursor(_request.Topics, _positions).Format() : _positions[index].ToString();
 
     private async Task FlushAsync()
     {

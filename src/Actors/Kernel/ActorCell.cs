@@ -61,8 +61,6 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
 
     internal bool IsClosed => (Volatile.Read(ref _status) & ClosedBit) != 0;
 
-    internal object? CurrentMessage => _current.Message;
-
     internal Envelope CurrentEnvelope => _current;
 
     private CellExtras Extras => _extras ??= new CellExtras();

@@ -75,9 +75,6 @@ public sealed class ActorSystem : IActorRefFactory, IAsyncDisposable
     /// <summary>Starts a top-level actor under <c>/user</c>.</summary>
     public IActorRef ActorOf(Props props, string? name = null) => _userGuardian.SpawnChild(props, name).SelfRef;
 
-    /// <summary>Starts an actor of the kernel's own under <c>/system</c>.</summary>
-    internal IActorRef SystemActorOf(Props props, string? name = null) => _systemGuardian.SpawnChild(props, name).SelfRef;
-
     /// <summary>Stops an actor after the message it is handling; its children stop first.</summary>
     public void Stop(IActorRef actor)
     {
