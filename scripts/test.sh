@@ -10,7 +10,11 @@ cd "$repo_root"
 
 configuration="${CONFIGURATION:-Release}"
 work_dir="$(mktemp -d -t eventactors-test.XXXXXX)"
-cleanup() { rm -rf "$work_dir"; }
+postgres_dir="$(mktemp -d -t eventactors-postgres.XXXXXX)"
+cleanup() {
+  scripts/postgres.sh stop "$postgres_dir" || true
+  rm -rf "$work_dir" "$postgres_dir"
+}
 trap cleanup EXIT
 
 fail() { echo "scripts/test.sh: $*" >&2; exit 1; }
@@ -36,6 +40,15 @@ ensure_debian_package() { # ensure_debian_package <package> <command that must e
 }
 
 ensure_debian_package chromium /usr/bin/chromium
+postgres_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+[ -n "$postgres_bin" ] || ensure_debian_package postgresql /usr/lib/postgresql/15/bin/pg_ctl
+
+# A throwaway PostgreSQL for the PostgreSQL journal's tests and the host's tests against it:
+# a fresh cluster in a temp directory on a free loopback port, stopped and deleted on exit.
+echo "== starting a throwaway PostgreSQL"
+EVENTACTORS_TEST_POSTGRES="$(scripts/postgres.sh start "$postgres_dir" | tail -n 1)" \
+  || fail "could not start PostgreSQL (see scripts/postgres.sh)"
+export EVENTACTORS_TEST_POSTGRES
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

@@ -1,21 +1,27 @@
 using System.Globalization;
 using System.Text;
 using EventActors.Actors.Journal;
+using EventActors.Actors.Journal.Postgres;
 using EventActors.Actors.Kernel;
 using EventActors.Protocol;
 
-// Appends batches to a SQLite journal until killed, and prints one line per batch AFTER the
+// Appends batches to a journal (SQLite or PostgreSQL) until killed, and prints one line per batch AFTER the
 // journal acknowledged it (so after COMMIT):
 //
 //   ACK <topic> <batch> <size> <first-seq> END
 //
 // Every event's data names its batch, the batch's size and its index in the batch, so whoever
 // opens the database after the kill can check that every acknowledged batch is there and that
-// no batch is there in part. Usage: EventActors.JournalCrashWriter <database> <normal|full>
+// no batch is there in part. Usage:
+//   EventActors.JournalCrashWriter sqlite <database> <normal|full>
+//   EventActors.JournalCrashWriter postgres <connection string> <schema>
 
-if (args.Length != 2 || !Enum.TryParse<SqliteSynchronousMode>(args[1], ignoreCase: true, out var synchronous))
+const string Usage = "usage: EventActors.JournalCrashWriter sqlite <database> <normal|full> | postgres <connection string> <schema>";
+var synchronous = SqliteSynchronousMode.Normal;
+if (args.Length != 3 || args[0] is not ("sqlite" or "postgres")
+    || (args[0] == "sqlite" && !Enum.TryParse(args[2], ignoreCase: true, out synchronous)))
 {
-    Console.Error.WriteLine("usage: EventActors.JournalCrashWriter <database> <normal|full>");
+    Console.Error.WriteLine(Usage);
     return 2;
 }
 
@@ -23,7 +29,9 @@ if (args.Length != 2 || !Enum.TryParse<SqliteSynchronousMode>(args[1], ignoreCas
 // carry several topics and the kill can land in the middle of any of them.
 const int Writers = 8;
 var system = ActorSystem.Create("crash-writer");
-var journal = SqliteJournal.Open(system, new SqliteJournalOptions { Path = args[0], Synchronous = synchronous });
+IEventJournal journal = args[0] == "sqlite"
+    ? SqliteJournal.Open(system, new SqliteJournalOptions { Path = args[1], Synchronous = synchronous })
+    : await PostgresJournal.OpenAsync(system, new PostgresJournalOptions { ConnectionString = args[1], Schema = args[2] });
 var nextBatch = 0L;
 var stdout = Console.Out; // synchronized; each line is written whole
 

@@ -38,3 +38,21 @@ public sealed class JournalOverloadedException(int limit)
     /// <summary>The limit that was reached, in waiting writes.</summary>
     public int Limit { get; } = limit;
 }
+
+/// <summary>
+/// The journal's database cannot be reached (PostgreSQL down, network cut). The journal fails
+/// writes at once while this lasts, and finds the database again by itself. Retry later (an
+/// HTTP layer answers 503 with Retry-After).
+/// </summary>
+/// <remarks>
+/// <see cref="OutcomeUnknown"/> is false for a write that was refused before it reached the
+/// database: nothing of it was written. It is true for a write whose connection broke while it
+/// was being committed: it may have been committed. A retry with the same idempotency keys is
+/// safe either way.
+/// </remarks>
+public sealed class JournalUnreachableException(string message, bool outcomeUnknown, Exception? inner = null)
+    : JournalException(message, inner)
+{
+    /// <summary>True when the write may have been committed before the connection broke.</summary>
+    public bool OutcomeUnknown { get; } = outcomeUnknown;
+}

@@ -2,19 +2,21 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using EventActors.Actors.Journal;
+using EventActors.Actors.Journal.Postgres;
 using EventActors.Actors.Kernel;
 using EventActors.Protocol;
+using EventActors.TestKit;
 using Xunit;
 
 namespace EventActors.Actors.Tests.Journal;
 
 /// <summary>
-/// Crash safety, for real: a child process (tests/JournalCrashWriter) appends self-describing
+/// Crash safety, for real, for both journals: a child process (tests/JournalCrashWriter) appends self-describing
 /// batches and prints each batch only after the journal acknowledged it; the test kills it with
 /// SIGKILL while it is still appending, reopens the database, and checks that every acknowledged
 /// batch is there, whole, and that no batch is there in part.
 /// </summary>
-public sealed class SqliteJournalCrashTests : IDisposable
+public sealed class JournalCrashTests : IDisposable
 {
     /// <summary>Acknowledged batches to see before the kill: enough that the kill lands mid-stream with many group commits behind it.</summary>
     private const int AcknowledgementsBeforeKill = 200;
@@ -28,13 +30,37 @@ public sealed class SqliteJournalCrashTests : IDisposable
     [Theory]
     [InlineData(SqliteSynchronousMode.Normal)]
     [InlineData(SqliteSynchronousMode.Full)]
-    public async Task A_writer_killed_while_appending_loses_no_acknowledged_event_and_leaves_no_partial_batch(SqliteSynchronousMode mode)
+    public async Task A_sqlite_writer_killed_while_appending_loses_no_acknowledged_event_and_leaves_no_partial_batch(SqliteSynchronousMode mode)
     {
         var database = Path.Combine(_directory, "journal.db");
-        var acknowledged = await RunWriterUntilKilled(database, mode);
+        var acknowledged = await RunWriterUntilKilled("sqlite", database, mode.ToString());
 
         await using var system = ActorSystem.Create("crash-check");
         await using var journal = SqliteJournal.Open(system, new SqliteJournalOptions { Path = database });
+        await CheckEveryAcknowledgedBatchIsWholeAndNoOtherIsPartial(journal, acknowledged);
+    }
+
+    [Fact]
+    public async Task A_postgres_writer_killed_while_appending_loses_no_acknowledged_event_and_leaves_no_partial_batch()
+    {
+        var schema = TestPostgres.NewSchema("crash");
+        try
+        {
+            var acknowledged = await RunWriterUntilKilled("postgres", TestPostgres.ConnectionString, schema);
+
+            await using var system = ActorSystem.Create("crash-check");
+            await using var journal = await PostgresJournal.OpenAsync(system, new PostgresJournalOptions { ConnectionString = TestPostgres.ConnectionString, Schema = schema });
+            await CheckEveryAcknowledgedBatchIsWholeAndNoOtherIsPartial(journal, acknowledged);
+        }
+        finally
+        {
+            await TestPostgres.DropSchemaAsync(schema);
+        }
+    }
+
+    private static async Task CheckEveryAcknowledgedBatchIsWholeAndNoOtherIsPartial(
+        IEventJournal journal, List<(TopicName Topic, long Batch, int Size, ulong FirstSequence)> acknowledged)
+    {
         var topics = await journal.ListTopicsAsync(null, 100);
         Assert.NotEmpty(topics);
 
@@ -87,7 +113,7 @@ public sealed class SqliteJournalCrashTests : IDisposable
         }
     }
 
-    private static async Task<List<(TopicName Topic, long Batch, int Size, ulong FirstSequence)>> RunWriterUntilKilled(string database, SqliteSynchronousMode mode)
+    private static async Task<List<(TopicName Topic, long Batch, int Size, ulong FirstSequence)>> RunWriterUntilKilled(string kind, string store, string setting)
     {
         var writer = Path.Combine(AppContext.BaseDirectory, "EventActors.JournalCrashWriter.dll");
         Assert.True(File.Exists(writer), $"The crash writer was not built next to the tests: {writer}");
@@ -97,7 +123,7 @@ public sealed class SqliteJournalCrashTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "exec", writer, database, mode.ToString() })
+        foreach (var argument in new[] { "exec", writer, kind, store, setting })
         {
             start.ArgumentList.Add(argument);
         }

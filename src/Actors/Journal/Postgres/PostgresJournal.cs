@@ -1,0 +1,347 @@
+using System.Net.Sockets;
+using EventActors.Actors.Kernel;
+using EventActors.Protocol;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EventActors.Actors.Journal.Postgres;
+
+/// <summary>
+/// The journal a cluster shares: PostgreSQL through Npgsql. Writes go through one writer actor
+/// per instance that group-commits them (two round trips per group, however many appends it
+/// carries); reads use pooled connections and never wait for the writer. Several instances
+/// (nodes) may write the same database: row locks and the unique key on (topic, seq) fence them.
+/// </summary>
+/// <remarks>See <c>docs/journal.md</c> for the schema, the migrations and what happens while the database is down.</remarks>
+public sealed class PostgresJournal : IEventJournal
+{
+    private readonly PostgresJournalOptions _options;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresWriteSession _session;
+    private readonly PostgresAvailability _availability = new();
+    private readonly ActorSystem _system;
+    private readonly IActorRef _writer;
+    private readonly ILogger _logger;
+    private readonly string _schema;
+    private readonly string _readPage, _readTopic, _listTopics;
+    // Guards the hand-over to the writer against disposal: every write told to the writer is
+    // told before its Drain, and so is committed or failed, never left hanging.
+    private readonly Lock _gate = new();
+    private int _pendingWrites;
+    private bool _disposed;
+    private Task? _disposal;
+
+    private PostgresJournal(ActorSystem system, PostgresJournalOptions options, NpgsqlDataSource dataSource)
+    {
+        _system = system;
+        _options = options;
+        _dataSource = dataSource;
+        _schema = options.Schema;
+        _logger = system.LoggerFactory.CreateLogger<PostgresJournal>();
+        _session = new PostgresWriteSession(dataSource, _schema, options.IdempotencyWindow);
+        _writer = system.ActorOf(PostgresJournalWriter.Props(_session, _availability, options));
+
+        // One statement, so the topic's state and its events come from one snapshot: the page
+        // and the FirstSequence/Head reported with it always agree.
+        _readPage =
+            $"SELECT t.{PostgresRows.TopicColumns.Replace(", ", ", t.", StringComparison.Ordinal)}, e.seq, e.appended_at, e.type, e.data " +
+            $"FROM {_schema}.topics AS t LEFT JOIN LATERAL (" +
+            $"SELECT seq, appended_at, type, data FROM {_schema}.events WHERE topic_id = t.id AND seq > $2 AND seq <= least($3, t.head) ORDER BY seq LIMIT $4" +
+            ") AS e ON true WHERE t.name = $1;";
+        _readTopic = $"SELECT {PostgresRows.TopicColumns} FROM {_schema}.topics WHERE name = $1;";
+        _listTopics = $"SELECT {PostgresRows.TopicColumns} FROM {_schema}.topics WHERE name > $1 ORDER BY name LIMIT $2;";
+    }
+
+    /// <summary>
+    /// Connects, creates or upgrades the schema (<see cref="PostgresJournalOptions.Schema"/>), and
+    /// starts the writer actor in <paramref name="system"/>. Dispose the journal before
+    /// terminating the system, so that accepted writes are committed first.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
+    /// <exception cref="NpgsqlException">The database cannot be reached at start-up, or refused the schema.</exception>
+    /// <exception cref="InvalidOperationException">The schema was migrated by a newer version of EventActors.</exception>
+    public static async Task<PostgresJournal> OpenAsync(ActorSystem system, PostgresJournalOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        if (!new NpgsqlConnectionStringBuilder(options.ConnectionString).ContainsKey("Timeout"))
+        {
+            builder.Timeout = (int)Math.Ceiling(options.ConnectTimeout.TotalSeconds);
+        }
+
+        if (builder.MaxAutoPrepare == 0)
+        {
+            // The journal runs a handful of statements over and over: prepared once per
+            // connection, they skip parsing and planning on every call.
+            builder.MaxAutoPrepare = 32;
+        }
+
+        builder.ApplicationName ??= "EventActors";
+        var dataSource = NpgsqlDataSource.Create(builder);
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var before = await PostgresSchema.MigrateAsync(connection, options.Schema, cancellationToken).ConfigureAwait(false);
+            var journal = new PostgresJournal(system, options, dataSource);
+            JournalLog.PostgresOpened(journal._logger, builder.Host ?? "", builder.Database ?? "", options.Schema, before, PostgresSchema.Version, connection.PostgreSqlVersion.ToString());
+            return journal;
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public PostgresJournalOptions Options => _options;
+
+    /// <summary>False while the database cannot be reached (writes then fail at once with <see cref="JournalUnreachableException"/>).</summary>
+    public bool IsReachable => _availability.IsReachable;
+
+    /// <summary>Group commits so far (for tests and metrics: appends per commit shows the grouping).</summary>
+    internal long Commits => _session.Commits;
+
+    public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateTopic(request.Topic, nameof(request));
+        ArgumentNullException.ThrowIfNull(request.Events);
+        if (request.Events.Count == 0 || request.Events.Count > _options.MaxEventsPerAppend)
+        {
+            throw new ArgumentException(
+                $"An append carries 1 to {_options.MaxEventsPerAppend} events (PostgresJournalOptions.MaxEventsPerAppend); this one has {request.Events.Count}.", nameof(request));
+        }
+
+        foreach (var item in request.Events)
+        {
+            ArgumentNullException.ThrowIfNull(item, nameof(request));
+            if (item.Data.Length > _options.MaxEventBytes)
+            {
+                throw new ArgumentException(
+                    $"An event's data is at most {_options.MaxEventBytes} bytes (PostgresJournalOptions.MaxEventBytes); this one has {item.Data.Length}.", nameof(request));
+            }
+        }
+
+        if (request.ExpectedHead > IEventJournal.MaxSequence)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), $"ExpectedHead is at most {IEventJournal.MaxSequence}.");
+        }
+
+        var write = new AppendWrite(request);
+        return Submit(write, write.Task, cancellationToken);
+    }
+
+    public Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic, nameof(topic));
+        var write = new SoloWrite<TopicInfo>((session, now) => session.CreateTopicAsync(topic, now));
+        return Submit(write, write.Task, cancellationToken);
+    }
+
+    public Task<TrimResult> TrimAsync(TopicName topic, Retention retention, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic, nameof(topic));
+        ArgumentNullException.ThrowIfNull(retention);
+        if (retention.MaxAge < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(retention), "Retention.MaxAge cannot be negative.");
+        }
+
+        var write = new SoloWrite<TrimResult>((session, now) => session.TrimAsync(topic, retention, now));
+        return Submit(write, write.Task, cancellationToken);
+    }
+
+    public Task<bool> DeleteTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic, nameof(topic));
+        var write = new SoloWrite<bool>((session, _) => session.DeleteTopicAsync(topic));
+        return Submit(write, write.Task, cancellationToken);
+    }
+
+    public Task<TopicInfo?> GetTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic, nameof(topic));
+        return Read(async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(_readTopic, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = topic.Value });
+            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            return await reader.ReadAsync(token).ConfigureAwait(false) ? PostgresRows.ReadTopic(reader).Info : null;
+        }, cancellationToken);
+    }
+
+    public Task<EventPage> ReadAsync(TopicName topic, ulong after, int maxEvents, ulong through = IEventJournal.MaxSequence, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic, nameof(topic));
+        ArgumentOutOfRangeException.ThrowIfNegative(maxEvents);
+        var limit = Math.Min(maxEvents, _options.MaxEventsPerRead);
+        // Sequences are below 2^63; a bound above that reads as "no bound".
+        var afterBound = (long)Math.Min(after, IEventJournal.MaxSequence);
+        var throughBound = (long)Math.Min(through, IEventJournal.MaxSequence);
+        return Read(async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(_readPage, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = topic.Value });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterBound });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = throughBound });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            TopicInfo? info = null;
+            var events = new List<StoredEvent>();
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                info ??= PostgresRows.ReadTopic(reader).Info;
+                if (!reader.IsDBNull(6))
+                {
+                    events.Add(new StoredEvent(
+                        (ulong)reader.GetInt64(6),
+                        PostgresRows.ToOffset(reader.GetDateTime(7)),
+                        reader.IsDBNull(8) ? null : new SseEventType(reader.GetString(8)),
+                        reader.GetFieldValue<byte[]>(9)));
+                }
+            }
+
+            return info is null ? EventPage.Missing : new EventPage(info, events);
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTopics);
+        var limit = Math.Min(maxTopics, _options.MaxEventsPerRead);
+        return Read<IReadOnlyList<TopicInfo>>(async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(_listTopics, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after?.Value ?? "" });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+            var topics = new List<TopicInfo>();
+            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                topics.Add(PostgresRows.ReadTopic(reader).Info);
+            }
+
+            return topics;
+        }, cancellationToken);
+    }
+
+    /// <summary>Commits every write accepted so far, stops the writer, and closes the pool.</summary>
+    public ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposal is null)
+            {
+                _disposed = true;
+                _disposal = Close();
+            }
+        }
+
+        return new ValueTask(_disposal);
+    }
+
+    /// <summary>
+    /// Whether an error means the database cannot be reached (as opposed to refusing one
+    /// statement): a broken or refused connection, a timeout, or the server shutting down.
+    /// </summary>
+    internal static bool IsConnectionFailure(Exception error) => error switch
+    {
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) // connection exceptions
+            || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections,
+        NpgsqlException => true, // raised by the client itself: I/O, timeout, refused connection
+        SocketException or IOException or TimeoutException => true,
+        _ => false,
+    };
+
+    private async Task Close()
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _writer.Tell(new PostgresJournalWriter.Drain(drained), ActorRefs.NoSender);
+        // An actor system terminated before the journal took the writer with it; the Drain then
+        // went to dead letters and never completes.
+        await Task.WhenAny(drained.Task, _system.WhenTerminated).ConfigureAwait(false);
+        if (!_system.WhenTerminated.IsCompleted)
+        {
+            await _writer.GracefulStop(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+
+        await _session.DisposeAsync().ConfigureAwait(false);
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        JournalLog.PostgresClosed(_logger, _schema);
+    }
+
+    private async Task<T> Submit<T>(PostgresWrite write, Task<T> completion, CancellationToken cancellationToken)
+    {
+        // Cancellation is honoured until the write is handed over; after that it runs to completion,
+        // because a write cancelled mid-flight could not say whether it was committed.
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_availability.IsReachable)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            throw PostgresAvailability.Unreachable(_availability.Cause, outcomeUnknown: false);
+        }
+
+        if (Interlocked.Increment(ref _pendingWrites) > _options.MaxPendingWrites)
+        {
+            Interlocked.Decrement(ref _pendingWrites);
+            throw new JournalOverloadedException(_options.MaxPendingWrites);
+        }
+
+        try
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _writer.Tell(write, ActorRefs.NoSender);
+            }
+
+            return await completion.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingWrites);
+        }
+    }
+
+    private async Task<T> Read<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_availability.IsReachable)
+        {
+            throw PostgresAvailability.Unreachable(_availability.Cause, outcomeUnknown: false);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                return await read(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (IsConnectionFailure(error) && !cancellationToken.IsCancellationRequested)
+            {
+                // After the database restarted, the pool's idle connections are dead: drop them
+                // and try once more on a fresh one before calling the database unreachable.
+                _dataSource.Clear();
+                if (attempt == 2)
+                {
+                    _writer.Tell(new PostgresJournalWriter.ConnectionLost(error), ActorRefs.NoSender);
+                    throw PostgresAvailability.Unreachable(error, outcomeUnknown: false);
+                }
+            }
+        }
+    }
+
+    private static void ValidateTopic(TopicName topic, string parameter)
+    {
+        if (topic == default)
+        {
+            throw new ArgumentException("default(TopicName) names no topic.", parameter);
+        }
+    }
+
+    public override string ToString() => $"PostgresJournal({_schema})";
+}

@@ -1,0 +1,147 @@
+using EventActors.Actors.Journal;
+using EventActors.Actors.Journal.Postgres;
+using EventActors.Actors.Kernel;
+using EventActors.TestKit;
+using Npgsql;
+using Xunit;
+
+namespace EventActors.Actors.Tests.Journal;
+
+/// <summary>
+/// The journal contract against a real PostgreSQL server (see <see cref="TestPostgres"/>); each
+/// test's store is a schema of its own. Then what only the PostgreSQL journal promises: a
+/// versioned schema, group commit, and failing fast while the database is down.
+/// </summary>
+public sealed class PostgresJournalTests : JournalContractTests
+{
+    private readonly ActorSystem _system = ActorSystem.Create("postgres-journal-tests");
+
+    protected override Task<string> CreateStoreAsync() => Task.FromResult(TestPostgres.NewSchema("contract"));
+
+    protected override IEventJournal OpenJournal(string store, TimeProvider clock, TimeSpan idempotencyWindow) =>
+        // The contract opens synchronously; Npgsql's async calls do not need this thread back.
+        PostgresJournal.OpenAsync(_system, new PostgresJournalOptions
+        {
+            ConnectionString = TestPostgres.ConnectionString,
+            Schema = store,
+            TimeProvider = clock,
+            IdempotencyWindow = idempotencyWindow,
+        }).GetAwaiter().GetResult();
+
+    protected override async Task DeleteStoreAsync(string store)
+    {
+        await _system.Terminate();
+        await TestPostgres.DropSchemaAsync(store);
+    }
+
+    private PostgresJournalOptions Options(string schema, string? connectionString = null) => new()
+    {
+        ConnectionString = connectionString ?? TestPostgres.ConnectionString,
+        Schema = schema,
+        ReconnectInterval = TimeSpan.FromMilliseconds(200),
+    };
+
+    [Fact]
+    public async Task The_schema_is_created_once_and_its_migrations_are_recorded()
+    {
+        await AppendTexts(Topic("a"), 0, "x");
+        await using var second = await PostgresJournal.OpenAsync(_system, Options(Store));
+
+        var recorded = await TestPostgres.ScalarAsync($"SELECT string_agg(version::text || ':' || description, ',') FROM {Store}.schema_migrations;");
+
+        Assert.Equal($"1:topics, events and idempotency keys", recorded);
+        Assert.Equal(1UL, (await second.GetTopicAsync(Topic("a")))!.Head);
+    }
+
+    [Fact]
+    public async Task A_schema_migrated_by_a_newer_version_is_refused_and_left_alone()
+    {
+        await TestPostgres.ScalarAsync($"INSERT INTO {Store}.schema_migrations (version, description) VALUES (99, 'from the future');");
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresJournal.OpenAsync(_system, Options(Store)));
+
+        Assert.Contains("version 99", refused.Message);
+        Assert.Equal(2L, await TestPostgres.ScalarAsync($"SELECT count(*) FROM {Store}.schema_migrations;"));
+    }
+
+    [Theory]
+    [InlineData("Schema", "UPPER")]
+    [InlineData("Schema", "1abc")]
+    [InlineData("Schema", "a;drop")]
+    [InlineData("ConnectionString", "Host=x;NoSuchSetting=1")]
+    public async Task Invalid_options_are_refused_naming_the_setting(string setting, string value)
+    {
+        var options = setting == "Schema" ? Options(value) : Options(Store, connectionString: value);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => PostgresJournal.OpenAsync(_system, options));
+
+        Assert.Contains($"PostgresJournalOptions.{setting}", error.Message);
+    }
+
+    [Fact]
+    public async Task Appends_that_arrive_during_a_commit_share_the_next_one()
+    {
+        var journal = (PostgresJournal)Journal;
+        await AppendTexts(Topic("held"), 0, "a");
+        var commitsBefore = journal.Commits;
+
+        // Another connection holds the topic's row lock: the writer's next group waits on it,
+        // and every append submitted meanwhile queues behind that group.
+        await using var foreign = new NpgsqlConnection(TestPostgres.ConnectionString);
+        await foreign.OpenAsync();
+        await using var transaction = await foreign.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand($"SELECT head FROM {Store}.topics WHERE name = 'held' FOR UPDATE;", foreign, transaction))
+        {
+            await hold.ExecuteScalarAsync();
+        }
+
+        var blocked = AppendTexts(Topic("held"), 1, "b");
+        await WaitUntil(async () => (long)(await TestPostgres.ScalarAsync(
+            $"SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%{Store}.topics%'"))! == 1);
+        var queued = Enumerable.Range(0, 100).Select(i => AppendTexts(Topic($"grouped.t{i}"), 0, $"e{i}")).ToList();
+        await transaction.RollbackAsync();
+        await Task.WhenAll(queued.Append(blocked));
+
+        Assert.Equal(2, journal.Commits - commitsBefore);
+        Assert.All(queued, append => Assert.Equal(1UL, append.Result.Head));
+    }
+
+    [Fact]
+    public async Task While_the_database_is_down_writes_fail_at_once_and_the_journal_recovers_by_itself()
+    {
+        await using var server = await ThrowawayPostgres.StartAsync();
+        await using var journal = await PostgresJournal.OpenAsync(_system, Options("outage", server.ConnectionString));
+        var topic = Topic("outage.t");
+        Assert.Equal(1UL, (await journal.AppendAsync(new AppendRequest(topic, 0, [Event("before")]))).Head);
+
+        await server.StopAsync();
+
+        // The first write finds out; it had not reached COMMIT, so nothing of it was written.
+        var first = await Assert.ThrowsAsync<JournalUnreachableException>(() => journal.AppendAsync(new AppendRequest(topic, 1, [Event("lost")])));
+        Assert.False(first.OutcomeUnknown);
+        Assert.False(journal.IsReachable);
+        // Later ones fail before reaching the writer, and reads too, with a message that says what to do.
+        var next = await Assert.ThrowsAsync<JournalUnreachableException>(() => journal.AppendAsync(new AppendRequest(topic, 1, [Event("refused")])));
+        Assert.Contains("reconnects by itself", next.Message);
+        await Assert.ThrowsAsync<JournalUnreachableException>(() => journal.ReadAsync(topic, 0, 10));
+
+        await server.ResumeAsync();
+        await WaitUntil(() => Task.FromResult(journal.IsReachable));
+
+        var after = await journal.AppendAsync(new AppendRequest(topic, 1, [Event("after")]));
+        var page = await journal.ReadAsync(topic, 0, 10);
+        Assert.Equal(2UL, after.Head);
+        Assert.Equal(["before", "after"], page.Events.Select(Text));
+    }
+
+    /// <summary>Polls a condition that another process makes true; fails after a minute rather than hanging.</summary>
+    private static async Task WaitUntil(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within a minute");
+            await Task.Delay(20);
+        }
+    }
+}
