@@ -59,9 +59,9 @@ mapfile -t test_projects < <(find tests -name '*.Tests.csproj' | sort)
 [ "${#test_projects[@]}" -gt 0 ] || fail "no test projects found under tests/"
 
 passed=0 failed=0 skipped=0 status=0
-for project in "${test_projects[@]}"; do
-  name="$(basename "$project" .csproj)"
-  log="$work_dir/$name.log"
+run_tests() { # run_tests <project> <label>: runs one test project, adds its counts to the totals
+  local project="$1" name="$2"
+  local log="$work_dir/$name.log"
   echo "== test $name"
   # A hung test is reported (with a dump of where it hung) instead of stalling CI.
   if ! dotnet test "$project" -c "$configuration" --no-build -nologo \
@@ -72,16 +72,26 @@ for project in "${test_projects[@]}"; do
     echo "scripts/test.sh: the test host of $name crashed" >&2
     status=1
   fi
+  local summary p f s
   summary="$(grep -E '(Passed|Failed)!  - Failed:' "$log" | tail -n 1 || true)"
   if [ -z "$summary" ]; then
     echo "scripts/test.sh: $name printed no result summary" >&2
     status=1
-    continue
+    return
   fi
   p="$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")"
   f="$(sed -E 's/.*Failed: *([0-9]+),.*/\1/' <<<"$summary")"
   s="$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")"
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+for project in "${test_projects[@]}"; do
+  name="$(basename "$project" .csproj)"
+  run_tests "$project" "$name"
+  # The host's integration tests run against both journals: SQLite above, PostgreSQL here.
+  if [ "$name" = "EventActors.Host.Tests" ]; then
+    EVENTACTORS_TEST_JOURNAL=postgres run_tests "$project" "$name.postgres"
+  fi
 done
 
 if [ "$passed" -eq 0 ]; then

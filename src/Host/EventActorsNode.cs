@@ -1,5 +1,6 @@
 using EventActors.Actors.Connections;
 using EventActors.Actors.Journal;
+using EventActors.Actors.Journal.Postgres;
 using EventActors.Actors.Kernel;
 using EventActors.Actors.Topics;
 
@@ -40,21 +41,53 @@ public sealed class EventActorsNode : IAsyncDisposable
     public static EventActorsNode Start(ServerOptions options, ILoggerFactory loggerFactory)
     {
         options.Validate();
-        var dataDir = Path.GetFullPath(options.DataDir);
-        Directory.CreateDirectory(dataDir);
-        loggerFactory.CreateLogger<EventActorsNode>().LogInformation("Journal: {Path}", Path.Combine(dataDir, "journal.db"));
         var system = ActorSystem.Create("eventactors", new ActorSystemSettings { LoggerFactory = loggerFactory });
-        var journal = SqliteJournal.Open(system, new SqliteJournalOptions
+        IEventJournal journal;
+        try
         {
-            Path = Path.Combine(dataDir, "journal.db"),
-            Synchronous = options.JournalSynchronous,
-            MaxEventBytes = options.MaxEventBytes,
-            MaxEventsPerAppend = Math.Max(options.MaxBatchEvents, 1000),
-        });
+            journal = OpenJournal(options, system, loggerFactory.CreateLogger<EventActorsNode>());
+        }
+        catch
+        {
+            system.Terminate().GetAwaiter().GetResult();
+            throw;
+        }
+
         var topicSettings = new TopicSettings(options.RingSize, options.RingMaxBytes, options.TopicIdleTimeout, Math.Max(options.MaxBatchEvents, 1000), options.Retention);
         var topics = system.ActorOf(TopicRegistry.Props(journal, topicSettings), "topics");
         var connections = system.ActorOf(ConnectionSupervisor.Props(), "connections");
         return new EventActorsNode(options, system, journal, topics, connections);
+    }
+
+    private static IEventJournal OpenJournal(ServerOptions options, ActorSystem system, ILogger logger)
+    {
+        var maxEventsPerAppend = Math.Max(options.MaxBatchEvents, 1000);
+        if (options.Journal == JournalKind.Postgres)
+        {
+            logger.LogInformation("Journal: PostgreSQL, schema {Schema}", options.PostgresSchema);
+            // Start-up waits for the schema: a node that cannot reach its database at start fails
+            // fast and says so (a supervisor restarts it); once running, it rides out outages.
+            return PostgresJournal.OpenAsync(system, new PostgresJournalOptions
+            {
+                ConnectionString = options.PostgresConnectionString,
+                Schema = options.PostgresSchema,
+                MaxEventBytes = options.MaxEventBytes,
+                MaxEventsPerAppend = maxEventsPerAppend,
+                MaxEventsPerTransaction = Math.Max(maxEventsPerAppend, 10_000),
+            }).GetAwaiter().GetResult();
+        }
+
+        var dataDir = Path.GetFullPath(options.DataDir);
+        Directory.CreateDirectory(dataDir);
+        logger.LogInformation("Journal: {Path}", Path.Combine(dataDir, "journal.db"));
+        return SqliteJournal.Open(system, new SqliteJournalOptions
+        {
+            Path = Path.Combine(dataDir, "journal.db"),
+            Synchronous = options.JournalSynchronous,
+            MaxEventBytes = options.MaxEventBytes,
+            MaxEventsPerAppend = maxEventsPerAppend,
+            MaxEventsPerTransaction = Math.Max(maxEventsPerAppend, 10_000),
+        });
     }
 
     /// <summary>Open SSE connections and running topic actors: what /health reports, and how leaks would show.</summary>

@@ -29,6 +29,19 @@ if (builder.Configuration["data-dir"] is { Length: > 0 } dataDir)
     options.DataDir = dataDir; // --data-dir PATH
 }
 
+if (builder.Configuration["journal"] is { Length: > 0 } journal)
+{
+    // --journal sqlite|postgres; an unknown name stops the start, naming the choices.
+    options.Journal = Enum.TryParse<JournalKind>(journal, ignoreCase: true, out var kind) && Enum.IsDefined(kind)
+        ? kind
+        : throw new InvalidOperationException($"--journal must be sqlite or postgres, not '{journal}'");
+}
+
+if (builder.Configuration["postgres"] is { Length: > 0 } postgres)
+{
+    options.PostgresConnectionString = postgres; // --postgres "<Npgsql connection string>"
+}
+
 if (demo)
 {
     options.Demo = true;
@@ -57,13 +70,31 @@ app.Lifetime.ApplicationStopping.Register(() => node.EndStreamsAsync().GetAwaite
 app.Lifetime.ApplicationStopped.Register(() => node.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
 app.UseCors();
+// A journal that cannot answer (PostgreSQL down, overloaded) is a 503 with Retry-After on
+// every route that reads it, not a 500: the client should come back, nothing is broken.
+app.Use(async (context, next) =>
+{
+    try
+    {
+        await next(context);
+    }
+    catch (Exception error) when (error is EventActors.Actors.Journal.JournalException or EventActors.Actors.Topics.JournalUnavailableException
+        && !context.Response.HasStarted)
+    {
+        context.Response.Clear();
+        context.Response.Headers.RetryAfter = "1";
+        await Results.Problem(title: "Journal unavailable", detail: error.Message, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+    }
+});
 app.UseDefaultFiles();
 app.UseStaticFiles();
 
 app.MapGet("/health", async () =>
 {
     var (connections, topicActors) = await node.CountAsync();
-    return Results.Ok(new { status = "ok", connections, topicActors });
+    // "degraded" while the journal cannot reach its database: streams stay open, publishes get 503.
+    var journal = node.Journal is EventActors.Actors.Journal.Postgres.PostgresJournal { IsReachable: false } ? "unreachable" : "ok";
+    return Results.Ok(new { status = journal == "ok" ? "ok" : "degraded", journal, connections, topicActors });
 });
 app.MapTopicEndpoints();
 app.MapStreamEndpoints();

@@ -17,6 +17,19 @@ public sealed class ServerOptions
     /// <summary>Runs a small publisher feeding the demo pages' topics (<c>--demo</c>).</summary>
     public bool Demo { get; set; }
 
+    /// <summary>
+    /// Which journal stores the events (<c>--journal</c>): <see cref="JournalKind.Sqlite"/>, the
+    /// default, a file under <see cref="DataDir"/> with nothing to set up; or
+    /// <see cref="JournalKind.Postgres"/>, the database a cluster shares (<see cref="PostgresConnectionString"/>).
+    /// </summary>
+    public JournalKind Journal { get; set; } = JournalKind.Sqlite;
+
+    /// <summary>The Npgsql connection string of the PostgreSQL journal (<c>--postgres</c>); required when <see cref="Journal"/> is Postgres.</summary>
+    public string PostgresConnectionString { get; set; } = "";
+
+    /// <summary>The schema that holds the PostgreSQL journal's tables, created and migrated at start-up ("eventactors").</summary>
+    public string PostgresSchema { get; set; } = "eventactors";
+
     /// <summary>Where the SQLite journal lives (<c>--data-dir</c>).</summary>
     public string DataDir { get; set; } = "./data";
 
@@ -87,6 +100,9 @@ public sealed class ServerOptions
                 nameof(CorsAllowedOrigins), $"must list origins like https://app.example.com (scheme, host, optional port; no path, no '*' since credentials are allowed), not '{origin}'");
         }
         Require(Enum.IsDefined(JournalSynchronous), nameof(JournalSynchronous), "must be Normal or Full");
+        Require(Enum.IsDefined(Journal), nameof(Journal), "must be Sqlite or Postgres");
+        Require(Journal != JournalKind.Postgres || !string.IsNullOrWhiteSpace(PostgresConnectionString), nameof(PostgresConnectionString),
+            "must be an Npgsql connection string (Host=...;Database=...;Username=...) when Journal is Postgres; on the command line: --journal postgres --postgres \"<connection string>\"");
         Require(MaxEventBytes is >= 1 and <= 16 * 1024 * 1024, nameof(MaxEventBytes), "must be 1 byte to 16 MiB");
         Require(MaxBatchBytes >= MaxEventBytes && MaxBatchBytes <= 64 * 1024 * 1024, nameof(MaxBatchBytes), "must be at least MaxEventBytes and at most 64 MiB");
         Require(MaxBatchEvents is >= 1 and <= 100_000, nameof(MaxBatchEvents), "must be 1 to 100,000");
@@ -121,4 +137,14 @@ public sealed class ServerOptions
             throw new InvalidOperationException($"Configuration {Section}:{key} {rule}");
         }
     }
+}
+
+/// <summary>The journal implementations a node can run on.</summary>
+public enum JournalKind
+{
+    /// <summary>An embedded SQLite file: one node, zero set-up.</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL database, which the nodes of a cluster share.</summary>
+    Postgres,
 }

@@ -9,6 +9,12 @@ namespace EventActors.Host.Tests;
 /// The real host, as a separate process on a free loopback port, with its SQLite journal in a
 /// temporary data directory. Killing it is a real SIGKILL; restarting it reopens the same data.
 /// </summary>
+/// <remarks>
+/// With <c>EVENTACTORS_TEST_JOURNAL=postgres</c> (scripts/test.sh runs the host tests once
+/// more that way) every host runs on the PostgreSQL journal of <c>EVENTACTORS_TEST_POSTGRES</c>
+/// instead, in a schema named after its data directory: a restart on the same directory reopens
+/// the same data, as with SQLite, and no two tests share a schema.
+/// </remarks>
 public sealed partial class HostProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -60,7 +66,7 @@ public sealed partial class HostProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(HostAssemblyPath());
-        foreach (var argument in new[] { "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir }.Concat(extraArgs))
+        foreach (var argument in new[] { "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir }.Concat(JournalArguments(dataDir)).Concat(extraArgs))
         {
             start.ArgumentList.Add(argument);
         }
@@ -110,6 +116,23 @@ public sealed partial class HostProcess : IAsyncDisposable
         {
             listening.TrySetResult(new Uri(match.Groups[1].Value));
         }
+    }
+
+    /// <summary>The journal the tests run the host on: SQLite (nothing to add) or PostgreSQL (see the remarks on the class).</summary>
+    public static bool OnPostgres => Environment.GetEnvironmentVariable("EVENTACTORS_TEST_JOURNAL") is "postgres";
+
+    private static string[] JournalArguments(string dataDir)
+    {
+        if (!OnPostgres)
+        {
+            return [];
+        }
+
+        var connectionString = Environment.GetEnvironmentVariable("EVENTACTORS_TEST_POSTGRES") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("EVENTACTORS_TEST_JOURNAL=postgres needs EVENTACTORS_TEST_POSTGRES (scripts/test.sh sets both)");
+        var schema = "host_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(dataDir)))[..16];
+        return ["--journal", "postgres", "--postgres", connectionString, "--EventActors:PostgresSchema=" + schema];
     }
 
     /// <summary>A loopback port free right now (the OS picks it; released for the host to take).</summary>
