@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using EventActors.Actors.Journal;
+using EventActors.Actors.Journal.Postgres;
 using EventActors.Actors.Kernel;
 using EventActors.Protocol;
 
 namespace EventActors.Bench;
 
 /// <summary>
-/// The SQLite journal's durable throughput. Append mode: many concurrent appenders (so group
+/// A journal's durable throughput: SQLite (the default) or PostgreSQL (<c>--journal postgres
+/// --postgres "CONNECTION STRING"</c>, in a schema of its own that is dropped afterwards). Append mode: many concurrent appenders (so group
 /// commit has something to group) each append <c>--batch</c> events per request, spread round
 /// robin over <c>--topics</c> topics; an event counts once its append is acknowledged, that is
 /// after COMMIT. Replay mode (<c>--replay</c>): appends <c>--events</c> events to one topic, then
@@ -15,14 +17,25 @@ namespace EventActors.Bench;
 /// </summary>
 internal sealed class JournalBenchmark : IBenchmark
 {
-    public string Description => "SQLite journal: durable append throughput with group commit, or replay throughput";
+    public string Description => "Journal (SQLite or PostgreSQL): durable append throughput with group commit, or replay throughput";
 
     public string Usage =>
-        "[--topics 1000] [--batch 100] [--sync normal|full] [--appenders 256] [--size 100] [--seconds 5] [--path DIR] [--json] | " +
+        "[--journal sqlite|postgres] [--postgres CONNSTR] [--topics 1000] [--batch 100] [--sync normal|full] [--appenders 256] [--size 100] [--seconds 5] [--path DIR] [--json] | " +
         "--replay [--events 100000] [--page 1000] [--size 100] [--path DIR] [--json]";
 
     public async Task<int> RunAsync(BenchmarkOptions options)
     {
+        var kind = (options.String("journal") ?? "sqlite").ToLowerInvariant();
+        if (kind == "postgres")
+        {
+            return await RunOnPostgresAsync(options);
+        }
+
+        if (kind != "sqlite")
+        {
+            throw new BenchmarkOptionException($"--journal is sqlite or postgres, was '{kind}'");
+        }
+
         var directory = options.String("path") is { } path
             ? Path.GetFullPath(path)
             : Path.Combine(Path.GetTempPath(), $"eventactors-journal-bench-{Guid.NewGuid():N}");
@@ -31,9 +44,24 @@ internal sealed class JournalBenchmark : IBenchmark
         var system = ActorSystem.Create("journal-bench");
         try
         {
-            return options.Flag("replay")
-                ? await ReplayAsync(options, system, database)
-                : await AppendAsync(options, system, database);
+            var sync = ParseSync(options.String("sync") ?? "normal");
+            if (options.Flag("replay"))
+            {
+                return await ReplayAsync(options, SqliteJournal.Open(system, new SqliteJournalOptions { Path = database, MaxEventsPerRead = Math.Max(options.Int("page", 1_000), 10_000) }));
+            }
+
+            return await AppendAsync(options, sync.ToString().ToLowerInvariant(), tuning =>
+            {
+                var journal = SqliteJournal.Open(system, new SqliteJournalOptions
+                {
+                    Path = database,
+                    Synchronous = sync,
+                    MaxEventsPerAppend = tuning.MaxEventsPerAppend,
+                    MaxEventsPerTransaction = tuning.MaxEventsPerTransaction,
+                    MaxPendingWrites = tuning.MaxPendingWrites,
+                });
+                return Task.FromResult(((IEventJournal)journal, (Func<long>)(() => journal.Commits)));
+            });
         }
         finally
         {
@@ -50,27 +78,60 @@ internal sealed class JournalBenchmark : IBenchmark
         }
     }
 
-    private static async Task<int> AppendAsync(BenchmarkOptions options, ActorSystem system, string database)
+    /// <summary>PostgreSQL: the server named by --postgres (see scripts/postgres.sh for a throwaway one), a fresh schema per run.</summary>
+    private static async Task<int> RunOnPostgresAsync(BenchmarkOptions options)
+    {
+        var connectionString = options.String("postgres")
+            ?? throw new BenchmarkOptionException("--journal postgres needs --postgres \"<Npgsql connection string>\" (scripts/postgres.sh start DIR prints one)");
+        var schema = $"bench_{Guid.NewGuid():N}";
+        var system = ActorSystem.Create("journal-bench");
+        try
+        {
+            return options.Flag("replay")
+                ? await ReplayAsync(options, await PostgresJournal.OpenAsync(system, new PostgresJournalOptions
+                {
+                    ConnectionString = connectionString,
+                    Schema = schema,
+                    MaxEventsPerRead = Math.Max(options.Int("page", 1_000), 10_000),
+                }))
+                : await AppendAsync(options, "postgres", async tuning =>
+                {
+                    var journal = await PostgresJournal.OpenAsync(system, new PostgresJournalOptions
+                    {
+                        ConnectionString = connectionString,
+                        Schema = schema,
+                        MaxEventsPerAppend = tuning.MaxEventsPerAppend,
+                        MaxEventsPerTransaction = tuning.MaxEventsPerTransaction,
+                        MaxPendingWrites = tuning.MaxPendingWrites,
+                    });
+                    return ((IEventJournal)journal, (Func<long>)(() => journal.Commits));
+                });
+        }
+        finally
+        {
+            await system.Terminate();
+            await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE;", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    private sealed record Tuning(int MaxEventsPerAppend, int MaxEventsPerTransaction, int MaxPendingWrites);
+
+    private static async Task<int> AppendAsync(BenchmarkOptions options, string sync, Func<Tuning, Task<(IEventJournal Journal, Func<long> Commits)>> open)
     {
         var topicCount = options.Int("topics", 1000);
         var batch = options.Int("batch", 100);
         var appenders = options.Int("appenders", 256);
         var size = options.Int("size", 100);
         var seconds = options.Int("seconds", 5);
-        var sync = ParseSync(options.String("sync") ?? "normal");
         if (topicCount < 1 || batch < 1 || appenders < 1 || seconds < 1)
         {
             throw new BenchmarkOptionException("--topics, --batch, --appenders and --seconds must be at least 1");
         }
 
-        var journal = SqliteJournal.Open(system, new SqliteJournalOptions
-        {
-            Path = database,
-            Synchronous = sync,
-            MaxEventsPerAppend = Math.Max(batch, 1_000),
-            MaxEventsPerTransaction = Math.Max(batch, 10_000),
-            MaxPendingWrites = Math.Max(appenders, 10_000),
-        });
+        var (journal, commitCount) = await open(new Tuning(Math.Max(batch, 1_000), Math.Max(batch, 10_000), Math.Max(appenders, 10_000)));
         await using var _ = journal;
         var topics = Enumerable.Range(0, topicCount).Select(i => TopicName.Parse($"bench.topic{i}")).ToArray();
         var payload = new byte[size];
@@ -101,13 +162,13 @@ internal sealed class JournalBenchmark : IBenchmark
 
         // Warm-up: JIT tiers, SQLite's page cache and the WAL reach a steady state first.
         await Task.Delay(TimeSpan.FromSeconds(1));
-        var commitsBefore = journal.Commits;
+        var commitsBefore = commitCount();
         var stopwatch = Stopwatch.StartNew();
         run.Measuring = true;
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         run.Measuring = false;
         var elapsed = stopwatch.Elapsed.TotalSeconds;
-        var commits = journal.Commits - commitsBefore;
+        var commits = commitCount() - commitsBefore;
         var counted = Interlocked.Read(ref run.Events);
         run.Stopped = true;
         var latencies = (await Task.WhenAll(workers)).SelectMany(l => l).Order().ToArray();
@@ -124,7 +185,8 @@ internal sealed class JournalBenchmark : IBenchmark
                 mode = "append",
                 topics = topicCount,
                 batch,
-                sync = sync.ToString().ToLowerInvariant(),
+                journal = sync == "postgres" ? "postgres" : "sqlite",
+                sync,
                 appenders,
                 eventBytes = size,
                 seconds = elapsed,
@@ -137,13 +199,13 @@ internal sealed class JournalBenchmark : IBenchmark
                 p99Ms = p99,
             },
             string.Create(CultureInfo.InvariantCulture,
-                $"journal append: {topicCount} topics, batch {batch}, synchronous={sync}, {appenders} appenders, {size}-byte events: " +
+                $"journal append ({sync}): {topicCount} topics, batch {batch}, {appenders} appenders, {size}-byte events: " +
                 $"{eventsPerSecond:N0} events/s ({appendsPerSecond:N0} appends/s, {commits / elapsed:N0} commits/s, {eventsPerCommit:N0} events/commit), " +
                 $"append latency p50 {p50:F1} ms, p99 {p99:F1} ms"));
         return 0;
     }
 
-    private static async Task<int> ReplayAsync(BenchmarkOptions options, ActorSystem system, string database)
+    private static async Task<int> ReplayAsync(BenchmarkOptions options, IEventJournal journal)
     {
         var total = options.Int("events", 100_000);
         var page = options.Int("page", 1_000);
@@ -153,7 +215,6 @@ internal sealed class JournalBenchmark : IBenchmark
             throw new BenchmarkOptionException("--events and --page must be at least 1");
         }
 
-        var journal = SqliteJournal.Open(system, new SqliteJournalOptions { Path = database, MaxEventsPerRead = Math.Max(page, 10_000) });
         await using var _ = journal;
         var topic = TopicName.Parse("bench.replay");
         var payload = new byte[size];

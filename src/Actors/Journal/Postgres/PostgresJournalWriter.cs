@@ -102,12 +102,14 @@ internal sealed class PostgresJournalWriter : ReceiveActor, IWithTimers
                 // A create, trim or delete does not say how far it got: counted as unknown.
                 var unknown = failed.CommitWasInFlight;
                 JournalLog.PostgresUnreachable(Log, failed.Cause, failed.Group.Length, unknown);
+                // Unreachable first, then the callers learn of it: a caller that retries at once
+                // is refused at the door instead of queueing behind a dead connection.
+                BecomeUnreachable(failed.Cause);
                 foreach (var write in failed.Group)
                 {
                     write.Complete(PostgresAvailability.Unreachable(failed.Cause, outcomeUnknown: unknown));
                 }
 
-                BecomeUnreachable(failed.Cause);
                 return;
             }
 

@@ -36,6 +36,20 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
     private readonly string _pruneKeys =
         $"DELETE FROM {schema}.idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM {schema}.idempotency_keys WHERE recorded_at <= $1 LIMIT {KeysPrunedPerCommit}));";
 
+    /// <summary>Topics whose id and head this session keeps, so appends to them skip reading and locking their rows (bounded; see <see cref="Remember"/>).</summary>
+    private const int MaxCachedTopics = 100_000;
+
+    private readonly Dictionary<string, (long Id, TopicInfo Info)> _topics = new(StringComparer.Ordinal);
+    private readonly string _compareAndSetAppend =
+        $"WITH moved AS (UPDATE {schema}.topics AS t SET head = v.head FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, head, expected) " +
+        "WHERE t.id = v.id AND t.head = v.expected RETURNING t.id), " +
+        $"appended AS (INSERT INTO {schema}.events (topic_id, seq, appended_at, type, data) " +
+        "SELECT i, s, $4, t, d FROM unnest($5::bigint[], $6::bigint[], $7::text[], $8::bytea[]) AS e(i, s, t, d) WHERE e.i IN (SELECT id FROM moved)), " +
+        $"keyed AS (INSERT INTO {schema}.idempotency_keys (topic_id, key, seq, recorded_at) " +
+        "SELECT i, k, s, $4 FROM unnest($9::bigint[], $10::text[], $11::bigint[]) AS v(i, k, s) WHERE v.i IN (SELECT id FROM moved) " +
+        "ON CONFLICT (topic_id, key) DO UPDATE SET seq = excluded.seq, recorded_at = excluded.recorded_at) " +
+        "SELECT id FROM moved;";
+
     private NpgsqlConnection? _connection;
     private DateTimeOffset _nextPrune = DateTimeOffset.MinValue;
     private long _commits;
@@ -59,6 +73,135 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
     public async Task<object[]> AppendAsync(IReadOnlyList<AppendWrite> group, DateTimeOffset now)
     {
         now = Truncate(now);
+        LastFailureOutcomeUnknown = false;
+        var outcomes = new object[group.Count];
+        var locked = await AppendOnCachedHeadsAsync(group, now, outcomes).ConfigureAwait(false);
+        if (locked.Count > 0)
+        {
+            var rest = await AppendLockedAsync(locked.Select(i => group[i]).ToList(), now).ConfigureAwait(false);
+            for (var k = 0; k < locked.Count; k++)
+            {
+                outcomes[locked[k]] = rest[k];
+            }
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>
+    /// The common case in one round trip: every topic of the group is known to this session (its
+    /// id and head cached from an earlier commit) and every append expects what the cache says.
+    /// One statement moves the heads with a compare-and-set and inserts only the events (and
+    /// keys) of the topics whose head it moved; a topic another writer moved meanwhile is left
+    /// untouched, dropped from the cache, and its appends go the locked way.
+    /// </summary>
+    /// <returns>The indexes of the appends still to run the locked way, in order.</returns>
+    private async Task<List<int>> AppendOnCachedHeadsAsync(IReadOnlyList<AppendWrite> group, DateTimeOffset now, object[] outcomes)
+    {
+        var locked = new List<int>();
+        var rows = new Dictionary<string, TopicRow>(StringComparer.Ordinal);
+        foreach (var write in group)
+        {
+            if (!rows.ContainsKey(write.Request.Topic.Value) && TryCached(write.Request.Topic.Value, out var row))
+            {
+                rows[write.Request.Topic.Value] = row;
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return [.. Enumerable.Range(0, group.Count)];
+        }
+
+        var connection = await OpenAsync().ConfigureAwait(false);
+        var storedKeys = await SelectKeysAsync(connection, group.Where(w => rows.ContainsKey(w.Request.Topic.Value)), rows.Keys.ToArray()).ConfigureAwait(false);
+        var plan = new AppendPlan(now, idempotencyWindow);
+        var lockedTopics = new HashSet<string>(StringComparer.Ordinal);
+        var cached = new List<int>();
+        for (var i = 0; i < group.Count; i++)
+        {
+            var name = group[i].Request.Topic.Value;
+            // An unknown topic, or an expectation the cache cannot settle (the cache may be the
+            // stale one): this append and every later one of its topic take the locked path, so
+            // each topic's appends stay in order.
+            if (!lockedTopics.Contains(name) && rows.ContainsKey(name)
+                && plan.Add(group[i].Request, rows, storedKeys) is var outcome and not AppendConflictException)
+            {
+                outcomes[i] = outcome;
+                cached.Add(i);
+            }
+            else
+            {
+                lockedTopics.Add(name);
+                locked.Add(i);
+            }
+        }
+
+        if (cached.Count == 0)
+        {
+            return locked;
+        }
+
+        HashSet<long> moved;
+        try
+        {
+            await using var command = plan.ToCompareAndSetCommand(connection, this);
+            CommitInFlight = true;
+            moved = [];
+            await using (var reader = await command.ExecuteReaderAsync().ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync().ConfigureAwait(false))
+                {
+                    moved.Add(reader.GetInt64(0));
+                }
+            }
+
+            CommitInFlight = false;
+        }
+        catch (PostgresException error) when (IsRaceLost(error))
+        {
+            // Another writer inserted under us: nothing of the statement stands. All of it goes
+            // the locked way, which settles each append exactly.
+            CommitInFlight = false;
+            _topics.Clear();
+            return [.. cached.Concat(locked).Order()];
+        }
+        catch
+        {
+            LastFailureOutcomeUnknown = CommitInFlight;
+            CommitInFlight = false;
+            if (_connection is not { State: System.Data.ConnectionState.Open })
+            {
+                await DropConnectionAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        Interlocked.Increment(ref _commits);
+        await PruneKeysIfDueAsync(connection, now).ConfigureAwait(false);
+        foreach (var (name, row) in rows)
+        {
+            if (moved.Contains(row.Id))
+            {
+                Remember(row.Info, row.Id);
+            }
+            else
+            {
+                // Not ours any more (another writer moved it, or it was deleted): forget it, and
+                // settle its appends the locked way.
+                _topics.Remove(name);
+                locked.AddRange(cached.Where(i => group[i].Request.Topic.Value == name));
+            }
+        }
+
+        locked.Sort();
+        return locked;
+    }
+
+    /// <summary>The group (or what is left of it) with the topics' rows locked: exact for any expectation, and how unknown topics get created.</summary>
+    private async Task<object[]> AppendLockedAsync(IReadOnlyList<AppendWrite> group, DateTimeOffset now)
+    {
         try
         {
             return await AppendOnceAsync(group, now).ConfigureAwait(false);
@@ -90,6 +233,65 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
         }
     }
 
+    /// <summary>The stored keys the appends carry (a superset: any of the topics with any of the keys), or none without a query when they carry none.</summary>
+    private async Task<Dictionary<(long, string), (ulong Sequence, DateTime RecordedAt)>> SelectKeysAsync(NpgsqlConnection connection, IEnumerable<AppendWrite> appends, string[] names)
+    {
+        var found = new Dictionary<(long, string), (ulong, DateTime)>();
+        var keys = appends.SelectMany(w => w.Request.Events).Select(e => e.IdempotencyKey).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        if (keys.Length == 0)
+        {
+            return found;
+        }
+
+        await using var command = new NpgsqlCommand(_selectKeys, connection);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            found[(reader.GetInt64(0), reader.GetString(1))] = ((ulong)reader.GetInt64(2), reader.GetDateTime(3));
+        }
+
+        return found;
+    }
+
+    private async Task PruneKeysIfDueAsync(NpgsqlConnection connection, DateTimeOffset now)
+    {
+        if (PruneCutoff(now) is not { } cutoff)
+        {
+            return;
+        }
+
+        await using var prune = new NpgsqlCommand(_pruneKeys, connection);
+        prune.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff });
+        await prune.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    private bool TryCached(string name, out TopicRow row)
+    {
+        if (_topics.TryGetValue(name, out var known))
+        {
+            row = new TopicRow(known.Id, known.Info);
+            return true;
+        }
+
+        row = null!;
+        return false;
+    }
+
+    /// <summary>Caches a topic's state as committed by this session.</summary>
+    private void Remember(TopicInfo info, long id)
+    {
+        if (_topics.Count >= MaxCachedTopics && !_topics.ContainsKey(info.Topic.Value))
+        {
+            // Crude but bounded: a node writing more topics than this pays one locked group per
+            // topic after the reset, then is fast again.
+            _topics.Clear();
+        }
+
+        _topics[info.Topic.Value] = (id, info);
+    }
+
     public async Task<TopicInfo> CreateTopicAsync(TopicName topic, DateTimeOffset now)
     {
         now = Truncate(now);
@@ -98,6 +300,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
         // an existing row would still use up an identity value.
         if (await SelectTopicAsync(connection, topic, forUpdate: false).ConfigureAwait(false) is { } existing)
         {
+            Remember(existing.Info, existing.Id);
             return existing.Info;
         }
 
@@ -110,7 +313,9 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
         }
 
         // Ours, or another node's that got there first: either way the one that is stored.
-        return (await SelectTopicAsync(connection, topic, forUpdate: false).ConfigureAwait(false))!.Value.Info;
+        var (id, info) = (await SelectTopicAsync(connection, topic, forUpdate: false).ConfigureAwait(false))!.Value;
+        Remember(info, id);
+        return info;
     }
 
     public async Task<TrimResult> TrimAsync(TopicName topic, Retention retention, DateTimeOffset now)
@@ -163,6 +368,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
 
     public async Task<bool> DeleteTopicAsync(TopicName topic)
     {
+        _topics.Remove(topic.Value);
         var connection = await OpenAsync().ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
         if (await SelectTopicAsync(connection, topic, forUpdate: true).ConfigureAwait(false) is not var (id, _))
@@ -249,6 +455,11 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
             }
 
             Interlocked.Increment(ref _commits);
+            foreach (var row in topics.Values)
+            {
+                Remember(row.Info, row.Id);
+            }
+
             return outcomes;
         }
         catch
@@ -258,6 +469,8 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
             throw;
         }
     }
+
+    internal string CompareAndSetAppendSql => _compareAndSetAppend;
 
     internal string InsertEventsSql => _insertEvents;
 
@@ -482,6 +695,25 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
             _heads[row.Id] = (before, (long)head);
             row.Info = row.Info with { Head = head };
             return new AppendResult(row.Info.Epoch, head, now, acknowledged);
+        }
+
+        /// <summary>The one-statement append of the cached path: every planned topic's head is compared and set, moved or not.</summary>
+        public NpgsqlCommand ToCompareAndSetCommand(NpgsqlConnection connection, PostgresWriteSession session)
+        {
+            var command = new NpgsqlCommand(session.CompareAndSetAppendSql, connection);
+            var heads = _heads.ToArray();
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = heads.Select(h => h.Key).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = heads.Select(h => h.Value.Head).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = heads.Select(h => h.Value.Expected).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. _eventTopics] });
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. _eventSeqs] });
+            command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. _eventTypes] });
+            command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. _eventData] });
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _newKeys.Keys.Select(k => k.TopicId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = _newKeys.Keys.Select(k => k.Key).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = _newKeys.Values.Select(v => (long)v).ToArray() });
+            return command;
         }
 
         public NpgsqlBatch ToBatch(NpgsqlConnection connection, PostgresWriteSession session, DateTime? pruneCutoff)
