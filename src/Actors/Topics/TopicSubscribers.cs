@@ -45,13 +45,14 @@ internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
     public void Committed(CommittedEvent[] batch, EventRing ring, TopicEpoch epoch, ulong head)
     {
         var first = batch[0].Sequence;
+        Deliver? shared = null;
         foreach (var state in _byRef.Values)
         {
             if (!state.CatchingUp && state.Position == first - 1 && state.Credit >= batch.Length)
             {
                 // The common case: up to date with room for the whole batch. Every such subscriber
-                // gets the same array; only the small Deliver message is per subscriber.
-                Deliver(state, new ArraySegment<CommittedEvent>(batch));
+                // gets the same message (it is immutable): nothing is allocated per subscriber.
+                Deliver(state, shared ??= new Deliver(topic, new ArraySegment<CommittedEvent>(batch)));
             }
             else
             {
@@ -98,11 +99,13 @@ internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
         }
     }
 
-    private void Deliver(Subscriber state, ArraySegment<CommittedEvent> events)
+    private void Deliver(Subscriber state, ArraySegment<CommittedEvent> events) => Deliver(state, new Deliver(topic, events));
+
+    private void Deliver(Subscriber state, Deliver message)
     {
-        state.Position = events[^1].Sequence;
-        state.Credit -= events.Count;
-        state.Ref.Tell(new Deliver(topic, events), topicActor);
+        state.Position = message.Events[^1].Sequence;
+        state.Credit -= message.Events.Count;
+        state.Ref.Tell(message, topicActor);
     }
 
     private sealed class Subscriber(IActorRef actor)
