@@ -1,4 +1,5 @@
 using EventActors.Bench;
+using EventActors.Bench.Load;
 
 // Every benchmark is a subcommand; `--json` makes its last output line one JSON object so
 // scripts can compare results across commits.
@@ -7,6 +8,12 @@ var commands = new Dictionary<string, IBenchmark>(StringComparer.OrdinalIgnoreCa
     ["pingpong"] = new PingPongBenchmark(),
     ["idle-actors"] = new IdleActorsBenchmark(),
     ["journal"] = new JournalBenchmark(),
+    ["fanout-path"] = new FanoutPathBenchmark(),
+    // Load generators for any SSE server (ours, a minimal ASP.NET server, Nchan), by URL template.
+    ["fanout"] = new FanoutBenchmark(),
+    ["idle"] = new IdleBenchmark(),
+    ["storm"] = new StormBenchmark(),
+    ["slow"] = new SlowBenchmark(),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var benchmark))

@@ -1,0 +1,200 @@
+using System.Globalization;
+
+namespace EventActors.Bench.Load;
+
+/// <summary>
+/// The options every load scenario shares, read and checked once. URLs are templates in which
+/// <c>{topic}</c> becomes <c>bench.t0</c>, <c>bench.t1</c>, …, so one generator drives any SSE
+/// server: ours, a minimal ASP.NET server, Nchan.
+/// </summary>
+internal sealed record LoadOptions
+{
+    public const string CommonUsage =
+        "--sub-url URL --pub-url URL (templates with {topic}) [--topics 1] [--topic-prefix bench.t] [--subscribers 1000] " +
+        "[--rate max|N] [--in-flight 64] [--lanes-per-topic N] [--payload-bytes 100] [--warmup 2] [--duration 15] [--drain-seconds 5] " +
+        "[--settle 1] [--source-addresses N] [--connect-concurrency 200] [--connect-timeout 10] [--server-pid P] [--json]";
+
+    /// <summary>Descriptors kept for everything but subscriber sockets: runtime, publisher spare, standard streams (100).</summary>
+    private const int ReservedDescriptors = 100;
+
+    /// <summary>Local ports one source address should serve at most (20,000), under the 28,232 of the ephemeral range here.</summary>
+    private const int PortsPerSourceAddress = 20_000;
+
+    public required string Scenario { get; init; }
+
+    public required string SubUrl { get; init; }
+
+    public string? PubUrl { get; init; }
+
+    public int Topics { get; init; }
+
+    public string TopicPrefix { get; init; } = "bench.t";
+
+    public int Subscribers { get; init; }
+
+    /// <summary>Events per second in total (open loop), or null for as fast as acknowledged (closed loop).</summary>
+    public double? Rate { get; init; }
+
+    public int InFlight { get; init; }
+
+    public int LanesPerTopic { get; init; }
+
+    public int PayloadBytes { get; init; }
+
+    public double WarmupSeconds { get; init; }
+
+    public double DurationSeconds { get; init; }
+
+    public double DrainSeconds { get; init; }
+
+    public double SettleSeconds { get; init; }
+
+    public int SourceAddresses { get; init; }
+
+    public int ConnectConcurrency { get; init; }
+
+    public double ConnectTimeoutSeconds { get; init; }
+
+    public int? ServerPid { get; init; }
+
+    public bool Json { get; init; }
+
+    public string RateText => Rate is { } rate ? rate.ToString(CultureInfo.InvariantCulture) : "max";
+
+    public string TopicName(int topic) => TopicPrefix + topic.ToString(CultureInfo.InvariantCulture);
+
+    public Uri SubUri(int topic) => Expand(SubUrl, topic, "--sub-url");
+
+    public Uri PubUri(int topic) => Expand(PubUrl ?? throw new BenchmarkOptionException("--pub-url is required"), topic, "--pub-url");
+
+    /// <summary>Reads the shared options; <paramref name="reconnects"/> says sockets are replaced mid-run, which needs twice the local ports (the closed ones wait in TIME_WAIT).</summary>
+    public static LoadOptions Parse(BenchmarkOptions options, string scenario, int defaultSubscribers = 1000, double defaultDuration = 15,
+        bool needsPublisher = true, bool reconnects = false, string subscribersName = "subscribers", double defaultSettle = 1)
+    {
+        var subUrl = options.String("sub-url") ?? throw new BenchmarkOptionException("--sub-url is required, e.g. 'http://127.0.0.1:5080/topics/{topic}/stream'");
+        var pubUrl = options.String("pub-url");
+        if (needsPublisher && pubUrl is null)
+        {
+            throw new BenchmarkOptionException("--pub-url is required, e.g. 'http://127.0.0.1:5080/topics/{topic}/events'");
+        }
+
+        var subscribers = options.Int(subscribersName, defaultSubscribers);
+        var topics = options.Int("topics", 1);
+        var inFlight = options.Int("in-flight", 64);
+        if (subscribers < 1 || topics < 1 || inFlight < 1)
+        {
+            throw new BenchmarkOptionException($"--{subscribersName}, --topics and --in-flight must be at least 1");
+        }
+
+        var rateText = options.String("rate") ?? "max";
+        double? rate = rateText.Equals("max", StringComparison.OrdinalIgnoreCase) ? null : PositiveDouble(rateText, "rate");
+        var load = new LoadOptions
+        {
+            Scenario = scenario,
+            SubUrl = subUrl,
+            PubUrl = pubUrl,
+            Topics = topics,
+            TopicPrefix = options.String("topic-prefix") ?? "bench.t",
+            Subscribers = subscribers,
+            Rate = rate,
+            InFlight = inFlight,
+            // Enough lanes that --in-flight publishes can be under way at once, at least one per topic.
+            LanesPerTopic = Math.Max(1, options.Int("lanes-per-topic", (inFlight + topics - 1) / topics)),
+            PayloadBytes = options.Int("payload-bytes", 100),
+            WarmupSeconds = Seconds(options, "warmup", 2),
+            DurationSeconds = Seconds(options, "duration", defaultDuration),
+            DrainSeconds = Seconds(options, "drain-seconds", 5),
+            SettleSeconds = Seconds(options, "settle", defaultSettle),
+            SourceAddresses = options.Int("source-addresses", (subscribers * (reconnects ? 2 : 1) + PortsPerSourceAddress - 1) / PortsPerSourceAddress),
+            ConnectConcurrency = Math.Max(1, options.Int("connect-concurrency", 200)),
+            ConnectTimeoutSeconds = Seconds(options, "connect-timeout", 10),
+            ServerPid = options.String("server-pid") is null ? null : options.Int("server-pid", 0),
+            Json = options.Json,
+        };
+        load.SubUri(0);
+        if (needsPublisher)
+        {
+            load.PubUri(0);
+        }
+
+        load.CheckDescriptorLimit(needsPublisher ? inFlight : 0);
+        return load;
+    }
+
+    public static double Seconds(BenchmarkOptions options, string name, double defaultValue) =>
+        options.String(name) is { } text ? NonNegativeDouble(text, name) : defaultValue;
+
+    public static double Fraction(BenchmarkOptions options, string name, double defaultValue)
+    {
+        var value = options.String(name) is { } text ? NonNegativeDouble(text, name) : defaultValue;
+        return value <= 1 ? value : throw new BenchmarkOptionException($"--{name} must be between 0 and 1, was {value}");
+    }
+
+    /// <summary>
+    /// Every subscriber is a socket, and this process may not open more descriptors than
+    /// RLIMIT_NOFILE (20,000 here, and the hard limit cannot be raised): say so up front rather
+    /// than fail with EMFILE half-way through connecting.
+    /// </summary>
+    private void CheckDescriptorLimit(int publisherConnections)
+    {
+        var limit = OpenFilesLimit();
+        if (limit is not { } max)
+        {
+            return;
+        }
+
+        var needed = Subscribers + publisherConnections + ReservedDescriptors;
+        if (needed > max)
+        {
+            throw new BenchmarkOptionException(string.Create(CultureInfo.InvariantCulture,
+                $"{Subscribers:N0} subscribers need about {needed:N0} file descriptors (one socket each, {publisherConnections} publisher connections, " +
+                $"{ReservedDescriptors} for the runtime), but this process may open {max:N0} (RLIMIT_NOFILE, 'ulimit -n'). " +
+                $"Use at most {Math.Max(0, max - publisherConnections - ReservedDescriptors):N0} subscribers, or run several generator processes."));
+        }
+    }
+
+    /// <summary>The soft RLIMIT_NOFILE of this process (the runtime raises it to the hard limit at start-up), or null if unknown.</summary>
+    private static long? OpenFilesLimit()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/limits"))
+            {
+                if (line.StartsWith("Max open files", StringComparison.Ordinal))
+                {
+                    var soft = line["Max open files".Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+                    return long.TryParse(soft, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // not Linux: no check
+        }
+
+        return null;
+    }
+
+    private Uri Expand(string template, int topic, string option)
+    {
+        if (!template.Contains("{topic}", StringComparison.Ordinal))
+        {
+            throw new BenchmarkOptionException($"{option} must contain {{topic}}, was '{template}'");
+        }
+
+        return Uri.TryCreate(template.Replace("{topic}", Uri.EscapeDataString(TopicName(topic)), StringComparison.Ordinal), UriKind.Absolute, out var uri)
+               && uri.Scheme == Uri.UriSchemeHttp
+            ? uri
+            : throw new BenchmarkOptionException($"{option} must be an absolute http:// URL (no TLS), was '{template}'");
+    }
+
+    private static double PositiveDouble(string text, string name) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && double.IsFinite(value)
+            ? value
+            : throw new BenchmarkOptionException($"--{name} must be 'max' or a positive number, was '{text}'");
+
+    private static double NonNegativeDouble(string text, string name) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 && double.IsFinite(value)
+            ? value
+            : throw new BenchmarkOptionException($"--{name} must be a non-negative number, was '{text}'");
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs one load-generator scenario against the three servers, one after another on the same
+# machine: EventActors (SQLite journal, every event persisted), the minimal ASP.NET Core SSE
+# server (no actors, no persistence) and Nchan (in memory). Each server runs alone while it is
+# measured, then stops. Prints each run's JSON summary line, prefixed with the server's name.
+#
+#   bench/peers/compare.sh fanout --topics 1 --subscribers 1000 --rate max --duration 15
+#   bench/peers/compare.sh fanout --topics 1 --subscribers 1000 --rate 1000 --duration 15
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+scenario=${1:?usage: compare.sh SCENARIO [generator options]}
+shift
+ours=5180 minimal=5190 nchan=5191
+data=$(mktemp -d -t eventactors-compare.XXXXXX)
+trap 'rm -rf "$data"' EXIT
+
+dotnet build "$root/EventActors.sln" -c Release -nologo -v q -clp:ErrorsOnly >&2
+bench() { dotnet "$root/bench/EventActors.Bench/bin/Release/net10.0/EventActors.Bench.dll" "$@"; }
+urls() { echo --sub-url "http://127.0.0.1:$1/topics/{topic}/stream" --pub-url "http://127.0.0.1:$1/topics/{topic}/events"; }
+wait_port() { for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; return 1; }
+
+# EventActors
+dotnet "$root/src/Host/bin/Release/net10.0/EventActors.Host.dll" --urls "http://127.0.0.1:$ours" --data-dir "$data" \
+  --Logging:LogLevel:Default=Warning >"$data/host.log" 2>&1 &
+pid=$!
+wait_port "$ours"
+echo "eventactors $(bench "$scenario" $(urls "$ours") --server-pid "$pid" --json "$@" | tail -n 1)"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+# Minimal ASP.NET Core SSE server
+pid=$("$root/bench/peers/start-minimal.sh" "$minimal")
+echo "minimal $(bench "$scenario" $(urls "$minimal") --server-pid "$pid" --json "$@" | tail -n 1)"
+"$root/bench/peers/stop-minimal.sh" "$minimal" >/dev/null
+
+# Nchan (nginx runs a master and worker processes; the sampler follows the master's PID, so
+# RSS and CPU here cover the master only: see docs/benchmarks.md for how Nchan's are read)
+pid=$("$root/bench/peers/start-nchan.sh" "$nchan")
+echo "nchan $(bench "$scenario" $(urls "$nchan") --json "$@" | tail -n 1)"
+"$root/bench/peers/stop-nchan.sh" "$nchan" >/dev/null
