@@ -48,6 +48,14 @@ if (demo)
 }
 
 options.Validate(); // a bad value stops the start here, naming the key
+var maxConnections = options.EffectiveMaxConnections(OpenFileLimit.Read());
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    // Refuse connections beyond the limit rather than run out of file descriptors: at the
+    // limit, accept() fails in a loop and everything else the process opens fails with it.
+    kestrel.Limits.MaxConcurrentConnections = maxConnections;
+    kestrel.Limits.MaxConcurrentUpgradedConnections = maxConnections;
+});
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(services => EventActorsNode.Start(options, services.GetRequiredService<ILoggerFactory>()));
 if (options.Demo)

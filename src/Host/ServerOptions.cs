@@ -30,6 +30,23 @@ public sealed class ServerOptions
     /// <summary>The schema that holds the PostgreSQL journal's tables, created and migrated at start-up ("eventactors").</summary>
     public string PostgresSchema { get; set; } = "eventactors";
 
+    /// <summary>
+    /// Most open client connections (SSE streams included); beyond it new connections are closed
+    /// at once and the open ones carry on. 0, the default, means the process's open-file limit
+    /// less <see cref="FileDescriptorHeadroom"/>: a node that ran out of file descriptors would
+    /// fail everything else it opens (journal, pool, runtime) and die.
+    /// </summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>File descriptors kept free of client connections for the journal, the database pool, logs and the runtime.</summary>
+    public const int FileDescriptorHeadroom = 512;
+
+    /// <summary>The connection limit in force: <see cref="MaxConnections"/>, or one derived from the open-file limit, or null (no limit known).</summary>
+    public long? EffectiveMaxConnections(long? openFileLimit) =>
+        MaxConnections > 0 ? MaxConnections
+        : openFileLimit is { } limit ? Math.Max(100, limit - FileDescriptorHeadroom)
+        : null;
+
     /// <summary>Where the SQLite journal lives (<c>--data-dir</c>).</summary>
     public string DataDir { get; set; } = "./data";
 
@@ -101,6 +118,7 @@ public sealed class ServerOptions
         }
         Require(Enum.IsDefined(JournalSynchronous), nameof(JournalSynchronous), "must be Normal or Full");
         Require(Enum.IsDefined(Journal), nameof(Journal), "must be Sqlite or Postgres");
+        Require(MaxConnections >= 0, nameof(MaxConnections), "must not be negative (0 derives it from the open-file limit)");
         Require(Journal != JournalKind.Postgres || !string.IsNullOrWhiteSpace(PostgresConnectionString), nameof(PostgresConnectionString),
             "must be an Npgsql connection string (Host=...;Database=...;Username=...) when Journal is Postgres; on the command line: --journal postgres --postgres \"<connection string>\"");
         Require(MaxEventBytes is >= 1 and <= 16 * 1024 * 1024, nameof(MaxEventBytes), "must be 1 byte to 16 MiB");

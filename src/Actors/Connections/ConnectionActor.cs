@@ -27,7 +27,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
     private readonly IActorRef?[] _topicActors;       // per topic: who feeds us, once subscribed
     private readonly List<(int Topic, ResetReason Reason)> _pendingResets = [];
     private int _awaitingSubscriptions;
-    private bool _wroteSinceHeartbeat;
+    private long _lastWriteTicks;                     // Environment.TickCount64 at the last flush
 
     public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
         ConnectionSettings settings, CancellationToken aborted, TaskCompletionSource completed)
@@ -61,7 +61,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
             _registry.Tell(new Subscribe(_request.Topics[i], Self, _request.Starts[i], _settings.Credit), Self);
         }
 
-        Timers.StartPeriodicTimer(HeartbeatTick.Instance, HeartbeatTick.Instance, _settings.HeartbeatInterval);
+        _lastWriteTicks = Environment.TickCount64;
+        Timers.StartSingleTimer(HeartbeatTick.Instance, HeartbeatTick.Instance, _settings.HeartbeatInterval);
     }
 
     protected override void PostStop()
@@ -140,13 +141,17 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
         });
         ReceiveAsync<HeartbeatTick>(async _ =>
         {
-            if (!_wroteSinceHeartbeat)
+            // A comment goes out once the stream has been quiet for a whole interval, never
+            // later: the timer is set for when that moment comes, from the last write.
+            var quiet = TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastWriteTicks);
+            if (quiet >= _settings.HeartbeatInterval)
             {
                 SseFrame.Heartbeat.WriteTo(_output);
                 await FlushAsync();
+                quiet = TimeSpan.Zero;
             }
 
-            _wroteSinceHeartbeat = false;
+            Timers.StartSingleTimer(HeartbeatTick.Instance, HeartbeatTick.Instance, _settings.HeartbeatInterval - quiet);
         });
         Receive<ClientGone>(_ => Context.Stop(Self));
         Receive<Status.Failure>(_ => Context.Stop(Self));
@@ -239,7 +244,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
 
     private async Task FlushAsync()
     {
-        _wroteSinceHeartbeat = true;
+        _lastWriteTicks = Environment.TickCount64;
         FlushResult result;
         try
         {
