@@ -85,7 +85,6 @@ internal sealed class FanoutPathBenchmark : IBenchmark
                 await Task.Delay(10);
             }
 
-            await Task.Delay(200);
             var payload = new byte[size];
             Array.Fill(payload, (byte)'x');
             var batchEvents = Enumerable.Range(0, batch).Select(_ => new NewEvent(payload)).ToArray();

@@ -85,66 +85,40 @@ public sealed class SqliteJournal : IEventJournal
 
     public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ValidateTopic(request.Topic, nameof(request));
-        ArgumentNullException.ThrowIfNull(request.Events);
-        if (request.Events.Count == 0 || request.Events.Count > _options.MaxEventsPerAppend)
-        {
-            throw new ArgumentException(
-                $"An append carries 1 to {_options.MaxEventsPerAppend} events (SqliteJournalOptions.MaxEventsPerAppend); this one has {request.Events.Count}.", nameof(request));
-        }
-
-        foreach (var item in request.Events)
-        {
-            ArgumentNullException.ThrowIfNull(item, nameof(request));
-            if (item.Data.Length > _options.MaxEventBytes)
-            {
-                throw new ArgumentException(
-                    $"An event's data is at most {_options.MaxEventBytes} bytes (SqliteJournalOptions.MaxEventBytes); this one has {item.Data.Length}.", nameof(request));
-            }
-        }
-
-        if (request.ExpectedHead > IEventJournal.MaxSequence)
-        {
-            throw new ArgumentOutOfRangeException(nameof(request), $"ExpectedHead is at most {IEventJournal.MaxSequence}.");
-        }
+        JournalArguments.ValidateAppend(request, _options.MaxEventsPerAppend, _options.MaxEventBytes, nameof(SqliteJournalOptions));
 
         return Submit(new WriteCommand<AppendResult>(request.Events.Count, (session, now) => session.Append(request, now)), cancellationToken);
     }
 
     public Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
     {
-        ValidateTopic(topic, nameof(topic));
+        JournalArguments.ValidateTopic(topic, nameof(topic));
         return Submit(new WriteCommand<TopicInfo>(1, (session, now) => session.CreateTopic(topic, now)), cancellationToken);
     }
 
     public Task<TrimResult> TrimAsync(TopicName topic, Retention retention, CancellationToken cancellationToken = default)
     {
-        ValidateTopic(topic, nameof(topic));
-        ArgumentNullException.ThrowIfNull(retention);
-        if (retention.MaxAge < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(retention), "Retention.MaxAge cannot be negative.");
-        }
+        JournalArguments.ValidateTopic(topic, nameof(topic));
+        JournalArguments.ValidateRetention(retention);
 
         return Submit(new WriteCommand<TrimResult>(1, (session, now) => session.Trim(topic, retention, now)), cancellationToken);
     }
 
     public Task<bool> DeleteTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
     {
-        ValidateTopic(topic, nameof(topic));
+        JournalArguments.ValidateTopic(topic, nameof(topic));
         return Submit(new WriteCommand<bool>(1, (session, _) => session.DeleteTopic(topic)), cancellationToken);
     }
 
     public Task<TopicInfo?> GetTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
     {
-        ValidateTopic(topic, nameof(topic));
+        JournalArguments.ValidateTopic(topic, nameof(topic));
         return Read(connection => ReadTopic(connection, topic)?.Info, cancellationToken);
     }
 
     public Task<EventPage> ReadAsync(TopicName topic, ulong after, int maxEvents, ulong through = IEventJournal.MaxSequence, CancellationToken cancellationToken = default)
     {
-        ValidateTopic(topic, nameof(topic));
+        JournalArguments.ValidateTopic(topic, nameof(topic));
         ArgumentOutOfRangeException.ThrowIfNegative(maxEvents);
         var limit = Math.Min(maxEvents, _options.MaxEventsPerRead);
         return Read(connection =>
@@ -298,14 +272,6 @@ public sealed class SqliteJournal : IEventJournal
         command.Parameters.AddWithValue("$name", topic.Value);
         using var reader = command.ExecuteReader();
         return reader.Read() ? SqliteRows.ReadTopic(reader) : null;
-    }
-
-    private static void ValidateTopic(TopicName topic, string parameter)
-    {
-        if (topic == default)
-        {
-            throw new ArgumentException("default(TopicName) names no topic.", parameter);
-        }
     }
 
     private static string SqliteVersion()

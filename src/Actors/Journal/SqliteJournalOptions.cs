@@ -94,27 +94,11 @@ public sealed record SqliteJournalOptions
             throw Invalid(nameof(BusyTimeout), "must be between 0 and about 24 days", BusyTimeout);
         }
 
-        AtLeastOne(nameof(MaxEventsPerAppend), MaxEventsPerAppend);
-        AtLeastOne(nameof(MaxEventBytes), MaxEventBytes);
-        AtLeastOne(nameof(MaxEventsPerTransaction), MaxEventsPerTransaction);
-        AtLeastOne(nameof(MaxPendingWrites), MaxPendingWrites);
-        AtLeastOne(nameof(MaxEventsPerRead), MaxEventsPerRead);
-        if (MaxEventsPerTransaction < MaxEventsPerAppend)
-        {
-            throw Invalid(nameof(MaxEventsPerTransaction), $"must be at least MaxEventsPerAppend ({MaxEventsPerAppend}) so that any append fits in one transaction", MaxEventsPerTransaction);
-        }
+        JournalArguments.ValidateLimits(nameof(SqliteJournalOptions), MaxEventsPerAppend, MaxEventBytes, MaxEventsPerTransaction, MaxPendingWrites, MaxEventsPerRead);
 
         if (TimeProvider is null)
         {
             throw Invalid(nameof(TimeProvider), "must be set", "null");
-        }
-    }
-
-    private static void AtLeastOne(string name, int value)
-    {
-        if (value < 1)
-        {
-            throw Invalid(name, "must be at least 1", value);
         }
     }
 

@@ -43,9 +43,10 @@ internal sealed class WriteCommand<T>(int weight, Func<SqliteWriteSession, DateT
                 break;
         }
     }
+}
 
-    private sealed class NoResult
-    {
-        public static readonly NoResult Instance = new();
-    }
+/// <summary>Stands for a null result on its way from a write to its caller (an outcome of null would read as "no outcome").</summary>
+internal sealed class NoResult
+{
+    public static readonly NoResult Instance = new();
 }

@@ -66,12 +66,15 @@ public sealed class PostgresJournal : IEventJournal
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
-        if (!new NpgsqlConnectionStringBuilder(options.ConnectionString).ContainsKey("Timeout"))
+        // Npgsql's own builder answers ContainsKey for every keyword it knows; the generic one
+        // holds only what the connection string says, which is what "unless set" means here.
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = options.ConnectionString };
+        if (!given.ContainsKey("Timeout"))
         {
             builder.Timeout = (int)Math.Ceiling(options.ConnectTimeout.TotalSeconds);
         }
 
-        if (builder.MaxAutoPrepare == 0)
+        if (!given.ContainsKey("Max Auto Prepare"))
         {
             // The journal runs a handful of statements over and over: prepared once per
             // connection, they skip parsing and planning on every call.
@@ -105,29 +108,7 @@ public sealed class PostgresJournal : IEventJournal
 
     public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ValidateTopic(request.Topic, nameof(request));
-        ArgumentNullException.ThrowIfNull(request.Events);
-        if (request.Events.Count == 0 || request.Events.Count > _options.MaxEventsPerAppend)
-        {
-            throw new ArgumentException(
-                $"An append carries 1 to {_options.MaxEventsPerAppend} events (PostgresJournalOptions.MaxEventsPerAppend); this one has {request.Events.Count}.", nameof(request));
-        }
-
-        foreach (var item in request.Events)
-        {
-            ArgumentNullException.ThrowIfNull(item, nameof(request));
-            if (item.Data.Length > _options.MaxEventBytes)
-            {
-                throw new ArgumentException(
-                    $"An event's data is at most {_options.MaxEventBytes} bytes (PostgresJournalOptions.MaxEventBytes); this one has {item.Data.Length}.", nameof(request));
-            }
-        }
-
-        if (request.ExpectedHead > IEventJournal.MaxSequence)
-        {
-            throw new ArgumentOutOfRangeException(nameof(request), $"ExpectedHead is at most {IEventJournal.MaxSequence}.");
-        }
+        JournalArguments.ValidateAppend(request, _options.MaxEventsPerAppend, _options.MaxEventBytes, nameof(PostgresJournalOptions));
 
         var write = new AppendWrite(request);
         return Submit(write, write.Task, cancellationToken);
@@ -135,19 +116,15 @@ public sealed class PostgresJournal : IEventJournal
 
     public Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
     {
-        ValidateTopic(topic, nameof(topic));
+        JournalArguments.ValidateTopic(topic, nameof(topic));
         var write = new SoloWrite<TopicInfo>((session, now) => session.CreateTopicAsync(topic, now));
         return Submit(write, write.Task, cancellationToken);
     }
 
     public Task<TrimResult> TrimAsync(TopicName topic, Retention retention, CancellationToken cancellationToken = default)
     {
-        ValidateTopic(topic, nameof(topic));
-        ArgumentNullException.ThrowIfNull(retention);
-        if (retention.MaxAge < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(retention), "Retention.MaxAge cannot be negative.");
-        }
+        JournalArguments.ValidateTopic(topic, nameof(topic));
+        JournalArguments.ValidateRetention(retention);
 
         var write = new SoloWrite<TrimResult>((session, now) => session.TrimAsync(topic, retention, now));
         return Submit(write, write.Task, cancellationToken);
@@ -155,14 +132,14 @@ public sealed class PostgresJournal : IEventJournal
 
     public Task<bool> DeleteTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
     {
-        ValidateTopic(topic, nameof(topic));
+        JournalArguments.ValidateTopic(topic, nameof(topic));
         var write = new SoloWrite<bool>((session, _) => session.DeleteTopicAsync(topic));
         return Submit(write, write.Task, cancellationToken);
     }
 
     public Task<TopicInfo?> GetTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
     {
-        ValidateTopic(topic, nameof(topic));
+        JournalArguments.ValidateTopic(topic, nameof(topic));
         return Read(async (connection, token) =>
         {
             await using var command = new NpgsqlCommand(_readTopic, connection);
@@ -174,7 +151,7 @@ public sealed class PostgresJournal : IEventJournal
 
     public Task<EventPage> ReadAsync(TopicName topic, ulong after, int maxEvents, ulong through = IEventJournal.MaxSequence, CancellationToken cancellationToken = default)
     {
-        ValidateTopic(topic, nameof(topic));
+        JournalArguments.ValidateTopic(topic, nameof(topic));
         ArgumentOutOfRangeException.ThrowIfNegative(maxEvents);
         var limit = Math.Min(maxEvents, _options.MaxEventsPerRead);
         // Sequences are below 2^63; a bound above that reads as "no bound".
@@ -332,14 +309,6 @@ public sealed class PostgresJournal : IEventJournal
                     throw PostgresAvailability.Unreachable(error, outcomeUnknown: false);
                 }
             }
-        }
-    }
-
-    private static void ValidateTopic(TopicName topic, string parameter)
-    {
-        if (topic == default)
-        {
-            throw new ArgumentException("default(TopicName) names no topic.", parameter);
         }
     }
 

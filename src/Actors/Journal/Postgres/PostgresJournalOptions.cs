@@ -94,15 +94,7 @@ public sealed partial record PostgresJournalOptions
             throw Invalid(nameof(ConnectTimeout), "must be between 1 s and 10 min (Npgsql counts it in whole seconds)", ConnectTimeout);
         }
 
-        AtLeastOne(nameof(MaxEventsPerAppend), MaxEventsPerAppend);
-        AtLeastOne(nameof(MaxEventBytes), MaxEventBytes);
-        AtLeastOne(nameof(MaxEventsPerTransaction), MaxEventsPerTransaction);
-        AtLeastOne(nameof(MaxPendingWrites), MaxPendingWrites);
-        AtLeastOne(nameof(MaxEventsPerRead), MaxEventsPerRead);
-        if (MaxEventsPerTransaction < MaxEventsPerAppend)
-        {
-            throw Invalid(nameof(MaxEventsPerTransaction), $"must be at least MaxEventsPerAppend ({MaxEventsPerAppend}) so that any append fits in one transaction", MaxEventsPerTransaction);
-        }
+        JournalArguments.ValidateLimits(nameof(PostgresJournalOptions), MaxEventsPerAppend, MaxEventBytes, MaxEventsPerTransaction, MaxPendingWrites, MaxEventsPerRead);
 
         if (TimeProvider is null)
         {
@@ -112,14 +104,6 @@ public sealed partial record PostgresJournalOptions
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex SchemaName();
-
-    private static void AtLeastOne(string name, int value)
-    {
-        if (value < 1)
-        {
-            throw Invalid(name, "must be at least 1", value);
-        }
-    }
 
     private static ArgumentException Invalid(string name, string rule, object? value) =>
         new($"PostgresJournalOptions.{name} {rule}; it is {value}.", name);

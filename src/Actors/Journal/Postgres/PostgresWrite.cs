@@ -67,9 +67,3 @@ internal sealed class SoloWrite<T>(Func<PostgresWriteSession, DateTimeOffset, Ta
         }
     }
 }
-
-/// <summary>The outcome of a write whose result is null (a missing topic's <see cref="TrimResult"/> is not null, but a caller may still return null).</summary>
-internal sealed class NoResult
-{
-    public static readonly NoResult Instance = new();
-}

@@ -448,7 +448,8 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
             CommitInFlight = true;
             await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
             CommitInFlight = false;
-            if (plan.HeadsMoved > 0 && batch.BatchCommands[AppendPlan.MoveHeadsIndex].RecordsAffected != plan.HeadsMoved)
+            var headsMoved = plan.HeadsMoved;
+            if (headsMoved > 0 && batch.BatchCommands[AppendPlan.MoveHeadsIndex].RecordsAffected != headsMoved)
             {
                 // Unreachable while the rows are locked; if it ever happens, nothing may stand.
                 throw new InvalidOperationException("A topic's head moved under its row lock; the group was not committed.");
@@ -659,7 +660,8 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
                 return new InvalidOperationException($"Topic '{request.Topic}' was neither found nor created.");
             }
 
-            var marks = (_eventTopics.Count, Keys: new List<(long, string)>());
+            var eventMark = _eventTopics.Count;
+            List<(long, string)>? addedKeys = null; // only keyed appends need an undo list
             var head = actualHead;
             var acknowledged = new AppendedEvent[request.Events.Count];
             for (var i = 0; i < request.Events.Count; i++)
@@ -673,7 +675,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
 
                 if (head >= IEventJournal.MaxSequence)
                 {
-                    Undo(marks.Count, marks.Keys);
+                    Undo(eventMark, addedKeys);
                     return new InvalidOperationException($"Topic '{request.Topic}' has reached the highest sequence number, {IEventJournal.MaxSequence}.");
                 }
 
@@ -685,7 +687,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
                 if (item.IdempotencyKey is { } newKey)
                 {
                     _newKeys[(row.Id, newKey)] = head;
-                    marks.Keys.Add((row.Id, newKey));
+                    (addedKeys ??= []).Add((row.Id, newKey));
                 }
 
                 acknowledged[i] = new AppendedEvent(head, Duplicate: false);
@@ -763,14 +765,14 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
             return storedKeys.TryGetValue((topicId, key), out var stored) && now.UtcDateTime - stored.RecordedAt < window ? stored.Sequence : null;
         }
 
-        private void Undo(int eventMark, List<(long, string)> keys)
+        private void Undo(int eventMark, List<(long, string)>? keys)
         {
             var extra = _eventTopics.Count - eventMark;
             _eventTopics.RemoveRange(eventMark, extra);
             _eventSeqs.RemoveRange(eventMark, extra);
             _eventTypes.RemoveRange(eventMark, extra);
             _eventData.RemoveRange(eventMark, extra);
-            foreach (var key in keys)
+            foreach (var key in keys ?? [])
             {
                 _newKeys.Remove(key);
             }
