@@ -72,7 +72,10 @@ app.MapGet("/topics/{topic}/stream", async (string topic, HttpContext context) =
         response.Headers.CacheControl = "no-cache";
         await response.StartAsync(aborted);
 
+        // StartAsync only queues the head; without a flush a client sees nothing until the
+        // first event (or heartbeat), and a load generator's connect times out.
         var output = response.BodyWriter;
+        await output.FlushAsync(aborted);
         while (await queue.Reader.WaitToReadAsync(aborted))
         {
             while (queue.Reader.TryRead(out var frame))

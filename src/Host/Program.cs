@@ -104,8 +104,8 @@ app.MapGet("/health", async () =>
     var journal = node.Journal is EventActors.Actors.Journal.Postgres.PostgresJournal { IsReachable: false } ? "unreachable" : "ok";
     return Results.Ok(new { status = journal == "ok" ? "ok" : "degraded", journal, connections, topicActors });
 });
-app.MapTopicEndpoints();
-app.MapStreamEndpoints();
+app.MapTopicEndpoints(node);
+app.MapStreamEndpoints(node);
 app.MapDelete("/connections", async () =>
     Results.Ok(new { dropped = await node.Connections.Ask<int>(EventActors.Actors.Connections.ConnectionSupervisor.DropAll.Instance, TimeSpan.FromSeconds(10)) }));
 

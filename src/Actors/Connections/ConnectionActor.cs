@@ -14,7 +14,7 @@ namespace EventActors.Actors.Connections;
 /// hand, then flushes once; a flush that waits on a slow client holds back credit, so topics
 /// stop pushing to it and its memory stays bounded.
 /// </summary>
-public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedStash
+public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStash
 {
     private readonly StreamRequest _request;
     private readonly PipeWriter _output;
@@ -42,7 +42,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
         _positions = new EventCursor[request.Topics.Count];
         _topicActors = new IActorRef?[request.Topics.Count];
         _awaitingSubscriptions = request.Topics.Count;
-        Subscribing();
     }
 
     public static Props Props(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
@@ -75,86 +74,132 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers, IWithUnboundedS
         _completed.TrySetResult();
     }
 
-    private void Subscribing()
+    // The two states match messages with a switch rather than ReceiveActor's handler lists:
+    // there is one connection actor per open stream, and a dozen handler delegates each would
+    // cost about 2 KB per connection (docs/benchmarks.md, idle connections).
+    protected internal override bool Receive(object message) => Subscribing(message);
+
+    private bool Subscribing(object message)
     {
-        Receive<Subscribed>(subscribed =>
+        switch (message)
         {
-            var index = Subscribe(subscribed);
-            if (subscribed.Reset is { } reason)
-            {
-                _pendingResets.Add((index, reason)); // written once every position is known
-            }
-
-            if (--_awaitingSubscriptions == 0)
-            {
-                // Written now, before the stashed deliveries come back in front of the mailbox:
-                // the client must learn of a reset before any event that follows it.
-                foreach (var (topic, pending) in _pendingResets)
-                {
-                    WriteReset(topic, pending);
-                }
-
-                _pendingResets.Clear();
-                Become(Live);
-                Stash.UnstashAll();
-                Self.Tell(AllSubscribed.Instance); // flushes the retry field and resets if nothing else does
-            }
-        });
-        Receive<ClientGone>(_ => Context.Stop(Self));
-        Receive<Status.Failure>(_ => Context.Stop(Self)); // a topic could not start: end the response, the client resumes
-        Receive<HeartbeatTick>(_ => { });
-        ReceiveAny(_ => Stash.Stash());
+            case Subscribed subscribed:
+                OnSubscribedWhileSubscribing(subscribed);
+                return true;
+            case ClientGone:
+            case Status.Failure: // a topic could not start: end the response, the client resumes
+                Context.Stop(Self);
+                return true;
+            case HeartbeatTick:
+                return true;
+            default:
+                Stash.Stash();
+                return true;
+        }
     }
 
-    private void Live()
+    private bool Live(object message)
     {
-        ReceiveAsync<AllSubscribed>(_ => FlushAsync());
-        ReceiveAsync<Deliver>(OnDeliver);
-        ReceiveAsync<CatchUpRequired>(OnCatchUpRequired);
-        ReceiveAsync<TopicReset>(async reset =>
+        switch (message)
         {
-            var index = _request.Topics.IndexOf(reset.Topic);
-            _positions[index] = new EventCursor(reset.Epoch, 0);
-            WriteReset(index, reset.Reason);
-            await FlushAsync();
-        });
-        ReceiveAsync<Subscribed>(async subscribed =>
+            case Deliver deliver:
+                RunTask((this, deliver), static s => s.Item1.OnDeliver(s.Item2));
+                return true;
+            case AllSubscribed:
+                RunTask(this, static self => self.FlushAsync());
+                return true;
+            case CatchUpRequired catchUp:
+                RunTask((this, catchUp), static s => s.Item1.OnCatchUpRequired(s.Item2));
+                return true;
+            case TopicReset reset:
+                RunTask((this, reset), static s => s.Item1.OnTopicReset(s.Item2));
+                return true;
+            case Subscribed subscribed:
+                RunTask((this, subscribed), static s => s.Item1.OnResubscribed(s.Item2));
+                return true;
+            case Terminated terminated:
+                OnTopicActorTerminated(terminated);
+                return true;
+            case HeartbeatTick:
+                RunTask(this, static self => self.OnHeartbeat());
+                return true;
+            case ClientGone:
+            case Status.Failure:
+                Context.Stop(Self);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void OnSubscribedWhileSubscribing(Subscribed subscribed)
+    {
+        var index = Subscribe(subscribed);
+        if (subscribed.Reset is { } reason)
         {
-            // A topic actor was replaced (it failed or was restarted); we subscribed again from
-            // our exact position, so normally there is nothing to tell the client.
-            var index = Subscribe(subscribed);
-            if (subscribed.Reset is { } reason)
+            _pendingResets.Add((index, reason)); // written once every position is known
+        }
+
+        if (--_awaitingSubscriptions == 0)
+        {
+            // Written now, before the stashed deliveries come back in front of the mailbox:
+            // the client must learn of a reset before any event that follows it.
+            foreach (var (topic, pending) in _pendingResets)
             {
-                WriteReset(index, reason);
-                await FlushAsync();
-            }
-        });
-        Receive<Terminated>(terminated =>
-        {
-            var index = Array.FindIndex(_topicActors, actor => ReferenceEquals(actor, terminated.ActorRef));
-            if (index >= 0)
-            {
-                _topicActors[index] = null;
-                var resumeAt = new StartPosition.After(_positions[index]);
-                _registry.Tell(new Subscribe(_request.Topics[index], Self, resumeAt, _settings.Credit), Self);
-            }
-        });
-        ReceiveAsync<HeartbeatTick>(async _ =>
-        {
-            // A comment goes out once the stream has been quiet for a whole interval, never
-            // later: the timer is set for when that moment comes, from the last write.
-            var quiet = TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastWriteTicks);
-            if (quiet >= _settings.HeartbeatInterval)
-            {
-                SseFrame.Heartbeat.WriteTo(_output);
-                await FlushAsync();
-                quiet = TimeSpan.Zero;
+                WriteReset(topic, pending);
             }
 
-            Timers.StartSingleTimer(HeartbeatTick.Instance, HeartbeatTick.Instance, _settings.HeartbeatInterval - quiet);
-        });
-        Receive<ClientGone>(_ => Context.Stop(Self));
-        Receive<Status.Failure>(_ => Context.Stop(Self));
+            _pendingResets.Clear();
+            Context.Become(Live);
+            Stash.UnstashAll();
+            Self.Tell(AllSubscribed.Instance); // flushes the retry field and resets if nothing else does
+        }
+    }
+
+    private async Task OnTopicReset(TopicReset reset)
+    {
+        var index = _request.Topics.IndexOf(reset.Topic);
+        _positions[index] = new EventCursor(reset.Epoch, 0);
+        WriteReset(index, reset.Reason);
+        await FlushAsync();
+    }
+
+    private async Task OnResubscribed(Subscribed subscribed)
+    {
+        // A topic actor was replaced (it failed or was restarted); we subscribed again from
+        // our exact position, so normally there is nothing to tell the client.
+        var index = Subscribe(subscribed);
+        if (subscribed.Reset is { } reason)
+        {
+            WriteReset(index, reason);
+            await FlushAsync();
+        }
+    }
+
+    private void OnTopicActorTerminated(Terminated terminated)
+    {
+        var index = Array.FindIndex(_topicActors, actor => ReferenceEquals(actor, terminated.ActorRef));
+        if (index >= 0)
+        {
+            _topicActors[index] = null;
+            var resumeAt = new StartPosition.After(_positions[index]);
+            _registry.Tell(new Subscribe(_request.Topics[index], Self, resumeAt, _settings.Credit), Self);
+        }
+    }
+
+    private async Task OnHeartbeat()
+    {
+        // A comment goes out once the stream has been quiet for a whole interval, never
+        // later: the timer is set for when that moment comes, from the last write.
+        var quiet = TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastWriteTicks);
+        if (quiet >= _settings.HeartbeatInterval)
+        {
+            SseFrame.Heartbeat.WriteTo(_output);
+            await FlushAsync();
+            quiet = TimeSpan.Zero;
+        }
+
+        Timers.StartSingleTimer(HeartbeatTick.Instance, HeartbeatTick.Instance, _settings.HeartbeatInterval - quiet);
     }
 
     private int Subscribe(Subscribed subscribed)

@@ -58,6 +58,20 @@ public abstract class ActorBase
 
     protected void SetReceiveTimeout(TimeSpan? timeout) => _cell.SetReceiveTimeout(timeout);
 
+    /// <summary>
+    /// Runs an async step inside the actor, as Akka.NET's <c>RunTask</c>: the actor takes no
+    /// other message until the task completes, and the code after each <c>await</c> runs inside
+    /// the actor. What <c>ReceiveAsync</c> does for a <see cref="ReceiveActor"/>, for actors that
+    /// match messages themselves.
+    /// </summary>
+    protected void RunTask(Func<Task> action) => _cell.RunAsyncHandler(action, static run => run());
+
+    /// <summary>
+    /// <see cref="RunTask(Func{Task})"/> with the state passed in, so that a <c>static</c> lambda
+    /// needs no closure: nothing is allocated per message on a hot path.
+    /// </summary>
+    protected void RunTask<TState>(TState state, Func<TState, Task> action) => _cell.RunAsyncHandler(state, action);
+
     internal void InvokePreStart() => PreStart();
 
     internal void InvokePostStop() => PostStop();

@@ -13,13 +13,18 @@ internal static class TopicEndpoints
     private const int MaxHistoryLimit = 1000; // one page of JSON history; guards response size
     private const int MaxListLimit = 1000;
 
-    public static void MapTopicEndpoints(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// The node is captured, not bound from the request's services: resolving a parameter from
+    /// DI creates a service scope per request, which a publish pays for in time and an open
+    /// stream in memory.
+    /// </summary>
+    public static void MapTopicEndpoints(this IEndpointRouteBuilder app, EventActorsNode node)
     {
-        app.MapPost("/topics/{topic}/events", PublishAsync);
-        app.MapGet("/topics/{topic}/events", HistoryAsync);
-        app.MapGet("/topics/{topic}", InfoAsync);
-        app.MapGet("/topics", ListAsync);
-        app.MapDelete("/topics/{topic}", DeleteAsync);
+        app.MapPost("/topics/{topic}/events", (HttpContext context, string topic) => PublishAsync(context, topic, node));
+        app.MapGet("/topics/{topic}/events", (HttpContext context, string topic) => HistoryAsync(context, topic, node));
+        app.MapGet("/topics/{topic}", (HttpContext context, string topic) => InfoAsync(context, topic, node));
+        app.MapGet("/topics", Task<IResult> (HttpContext context) => ListAsync(context, node));
+        app.MapDelete("/topics/{topic}", (HttpContext context, string topic) => DeleteAsync(context, topic, node));
     }
 
     private static async Task<IResult> PublishAsync(HttpContext context, string topic, EventActorsNode node)

@@ -11,14 +11,15 @@ namespace EventActors.Host.Streaming;
 /// <summary><c>GET /topics/{topic}/stream</c> and <c>GET /stream?topic=a&amp;topic=b</c>.</summary>
 internal static class StreamEndpoints
 {
-    public static void MapStreamEndpoints(this IEndpointRouteBuilder app)
+    /// <summary>The node is captured rather than bound from DI, which would keep a service scope alive for as long as each stream is open.</summary>
+    public static void MapStreamEndpoints(this IEndpointRouteBuilder app, EventActorsNode node)
     {
-        app.MapGet("/topics/{topic}/stream", (HttpContext context, string topic, EventActorsNode node) =>
+        app.MapGet("/topics/{topic}/stream", (HttpContext context, string topic) =>
             Problem.ForTopic(topic, out var name) is { } invalid
                 ? Task.FromResult(invalid.ToResult())
                 : StreamAsync(context, node, TopicSet.Create(name), multiTopic: false));
 
-        app.MapGet("/stream", (HttpContext context, EventActorsNode node) =>
+        app.MapGet("/stream", Task<IResult> (HttpContext context) =>
         {
             var names = new List<TopicName>();
             foreach (var text in context.Request.Query["topic"])
