@@ -32,8 +32,14 @@ pid=$("$root/bench/peers/start-minimal.sh" "$minimal")
 echo "minimal $(bench "$scenario" $(urls "$minimal") --server-pid "$pid" --json "$@" | tail -n 1)"
 "$root/bench/peers/stop-minimal.sh" "$minimal" >/dev/null
 
-# Nchan (nginx runs a master and worker processes; the sampler follows the master's PID, so
-# RSS and CPU here cover the master only: see docs/benchmarks.md for how Nchan's are read)
+# Nchan: nginx runs a master and worker processes (one per core); the connections and the work
+# are the workers', so the generator samples the master and its children, summed
 pid=$("$root/bench/peers/start-nchan.sh" "$nchan")
-echo "nchan $(bench "$scenario" $(urls "$nchan") --json "$@" | tail -n 1)"
+workers=$(pgrep -P "$pid" | paste -sd, - || true)
+if [[ -z $workers ]]; then
+  echo "compare.sh: the nginx master $pid has no worker processes" >&2
+  "$root/bench/peers/stop-nchan.sh" "$nchan" >/dev/null
+  exit 1
+fi
+echo "nchan $(bench "$scenario" $(urls "$nchan") --server-pid "$pid,$workers" --json "$@" | tail -n 1)"
 "$root/bench/peers/stop-nchan.sh" "$nchan" >/dev/null

@@ -3,21 +3,41 @@ namespace EventActors.Bench.Load;
 /// <summary>
 /// What an idle stream costs the server: samples the server's RSS, opens N streams, publishes
 /// nothing, waits for the server to settle, samples again, then holds the streams open (the
-/// server's heartbeats must keep them so) and counts those the server closed.
+/// server's heartbeats must keep them so) and counts those the server closed. With
+/// <c>--processes N</c> the streams are opened by N generator processes (see
+/// <see cref="IdleCoordinator"/>); with several <c>--sub-url</c> templates they are spread over
+/// several servers, connection k to template k mod their count.
 /// </summary>
 internal sealed class IdleBenchmark : IBenchmark
 {
     public string Description => "server memory per idle SSE connection, and whether idle streams stay open";
 
     public string Usage =>
-        "--sub-url URL [--connections 10000] [--topics 1] [--hold 30] [--settle 5] [--server-pid P] " +
-        "[--source-addresses N] [--connect-concurrency 200] [--connect-timeout 10] [--json]";
+        "--sub-url URL[,URL…] [--connections 10000] [--topics 1] [--hold 30] [--settle 5] [--server-pid P[,P…]] [--processes 1] " +
+        "[--source-addresses N (per process)] [--connect-concurrency 200 (in all)] [--connect-timeout 10] [--json]";
 
     public async Task<int> RunAsync(BenchmarkOptions options)
     {
         var hold = LoadOptions.Seconds(options, "hold", 30);
-        var load = LoadOptions.Parse(options, "idle", defaultSubscribers: 10_000, needsPublisher: false, subscribersName: "connections", defaultSettle: 5)
+        var processes = options.Int("processes", 1);
+        var load = LoadOptions.Parse(options, "idle", defaultSubscribers: 10_000, needsPublisher: false, subscribersName: "connections", defaultSettle: 5,
+                severalSubUrls: true, generatorProcesses: processes)
             with { WarmupSeconds = 0, DurationSeconds = hold };
+
+        // Hidden: set by IdleCoordinator on the generator processes it starts.
+        if (options.String("worker-index") is not null)
+        {
+            var index = options.Int("worker-index", 0);
+            return index < processes
+                ? await IdleWorker.RunAsync(load.ShareOf(index, processes), index, processes)
+                : throw new BenchmarkOptionException($"--worker-index must be below --processes ({processes}), was {index}");
+        }
+
+        return processes > 1 ? await IdleCoordinator.RunAsync(load, hold, processes) : await RunInThisProcessAsync(load, hold);
+    }
+
+    private static async Task<int> RunInThisProcessAsync(LoadOptions load, double hold)
+    {
         await using var run = LoadRun.Create(load, publishes: false);
         var generatorBefore = run.Generator.TakeSample();
         var connect = await run.ConnectAsync();
@@ -34,37 +54,17 @@ internal sealed class IdleBenchmark : IBenchmark
         var generatorAfter = run.Generator.TakeSample();
         await run.PublishAsync(); // no publisher: holds for the duration, sampling CPU over it
 
-        var connections = run.Subscribers.Connections;
-        var totals = DeliveryTotals.Of(connections, null);
-        var open = connections.Count(c => c.IsOpen);
-        double? perConnection = run.ServerBaseline is { } before && serverAfter is { } after
-            ? (after.RssKiB - before.RssKiB) * 1024.0 / connect.Connected
-            : null;
-        double? generatorPerConnection = generatorBefore is { } genBefore && generatorAfter is { } genAfter
-            ? (genAfter.RssKiB - genBefore.RssKiB) * 1024.0 / connect.Connected
-            : null;
-
-        var report = new LoadReport("idle");
-        report.Set("subUrl", load.SubUrl);
-        report.Set("topics", load.Topics);
-        report.Set("subscribers", load.Subscribers);
-        report.Set("connections", load.Subscribers);
-        report.Set("holdSeconds", hold);
-        report.Set("serverRssBeforeMiB", run.ServerBaseline is { } b ? b.RssKiB / 1024.0 : null, 1);
-        report.Set("serverRssAfterMiB", serverAfter is { } a ? a.RssKiB / 1024.0 : null, 1);
-        report.Set("serverBytesPerConnection", perConnection, 0);
-        report.Set("generatorBytesPerConnection", generatorPerConnection, 0);
-        report.Set("open", open);
-        report.Set("dropped", totals.DroppedByServer);
-        report.Set("heartbeats", totals.Comments);
-        report.Set("unexpectedEvents", totals.Resets + totals.OtherEvents + totals.Malformed);
-        report.Line($"idle: {load.Subscribers:N0} streams over {load.Topics:N0} topics, held {hold:0.#} s after {load.SettleSeconds:0.#} s to settle");
-        run.ReportConnect(report);
-        report.Line($"  server:   RSS {(run.ServerBaseline?.RssKiB ?? 0) / 1024.0:F1} MiB before, {(serverAfter?.RssKiB ?? 0) / 1024.0:F1} MiB with the streams open: " +
-                    $"{(perConnection is { } p ? $"{p:N0}" : "-")} bytes per connection");
-        report.Line($"  generator: {(generatorPerConnection is { } g ? $"{g:N0}" : "-")} bytes of RSS per connection");
-        report.Line($"  hold:     {open:N0} open at the end, {totals.DroppedByServer:N0} closed by the server, {totals.Comments:N0} heartbeats (comments) received");
-        run.ReportProcesses(report);
+        var result = new IdleResult
+        {
+            Connect = connect,
+            Hold = IdleHoldCounts.Of(run.Subscribers.Connections),
+            ServerBefore = run.ServerBaseline,
+            ServerAfter = serverAfter,
+            GeneratorGrowthKiB = generatorBefore is { } before && generatorAfter is { } after ? after.RssKiB - before.RssKiB : null,
+            Processes = run.Processes,
+        };
+        var report = result.Report(load, hold);
+        result.Processes.Report(report);
         report.Print(load.Json);
         return 0;
     }

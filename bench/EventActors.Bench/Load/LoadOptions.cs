@@ -5,14 +5,16 @@ namespace EventActors.Bench.Load;
 /// <summary>
 /// The options every load scenario shares, read and checked once. URLs are templates in which
 /// <c>{topic}</c> becomes <c>bench.t0</c>, <c>bench.t1</c>, …, so one generator drives any SSE
-/// server: ours, a minimal ASP.NET server, Nchan.
+/// server: ours, a minimal ASP.NET server, Nchan. <c>idle</c> takes several subscription
+/// templates, comma-separated, to spread its connections over a server made of several
+/// processes (each accepts at most ~19,900 connections under this machine's descriptor limit).
 /// </summary>
 internal sealed record LoadOptions
 {
     public const string CommonUsage =
         "--sub-url URL --pub-url URL (templates with {topic}) [--topics 1] [--topic-prefix bench.t] [--subscribers 1000] " +
         "[--rate max|N] [--in-flight 64] [--lanes-per-topic N] [--payload-bytes 100] [--warmup 2] [--duration 15] [--drain-seconds 5] " +
-        "[--settle 1] [--source-addresses N] [--connect-concurrency 200] [--connect-timeout 10] [--server-pid P] [--json]";
+        "[--settle 1] [--source-addresses N] [--connect-concurrency 200] [--connect-timeout 10] [--server-pid P[,P…]] [--json]";
 
     /// <summary>Descriptors kept for everything but subscriber sockets: runtime, publisher spare, standard streams (100).</summary>
     private const int ReservedDescriptors = 100;
@@ -22,7 +24,11 @@ internal sealed record LoadOptions
 
     public required string Scenario { get; init; }
 
-    public required string SubUrl { get; init; }
+    /// <summary>The subscription URL templates: subscriber k connects to template k mod their count. One, but for <c>idle</c>.</summary>
+    public required IReadOnlyList<string> SubUrls { get; init; }
+
+    /// <summary>The templates as given to <c>--sub-url</c>, for reports.</summary>
+    public string SubUrl => string.Join(",", SubUrls);
 
     public string? PubUrl { get; init; }
 
@@ -30,7 +36,15 @@ internal sealed record LoadOptions
 
     public string TopicPrefix { get; init; } = "bench.t";
 
+    /// <summary>The subscribers this process opens: all of them, or a generator process's share of them.</summary>
     public int Subscribers { get; init; }
+
+    /// <summary>
+    /// The run-wide index of this process's first subscriber (0 unless this process is one of
+    /// several generators): topic and template follow the run-wide index, so a run split over
+    /// processes connects exactly as one process would.
+    /// </summary>
+    public int FirstSubscriber { get; init; }
 
     /// <summary>Events per second in total (open loop), or null for as fast as acknowledged (closed loop).</summary>
     public double? Rate { get; init; }
@@ -49,13 +63,18 @@ internal sealed record LoadOptions
 
     public double SettleSeconds { get; init; }
 
+    /// <summary>Loopback source addresses per generator process.</summary>
     public int SourceAddresses { get; init; }
+
+    /// <summary>Where this process's source addresses start after 127.0.0.2: generator processes use disjoint ones, so they never share a source address's ports.</summary>
+    public int FirstSourceAddress { get; init; }
 
     public int ConnectConcurrency { get; init; }
 
     public double ConnectTimeoutSeconds { get; init; }
 
-    public int? ServerPid { get; init; }
+    /// <summary>The server's processes, sampled and summed (several nodes, or nginx's master and workers); empty when not given.</summary>
+    public IReadOnlyList<int> ServerPids { get; init; } = [];
 
     public bool Json { get; init; }
 
@@ -63,15 +82,33 @@ internal sealed record LoadOptions
 
     public string TopicName(int topic) => TopicPrefix + topic.ToString(CultureInfo.InvariantCulture);
 
-    public Uri SubUri(int topic) => Expand(SubUrl, topic, "--sub-url");
+    public Uri SubUri(int template, int topic) => Expand(SubUrls[template], topic, "--sub-url");
 
     public Uri PubUri(int topic) => Expand(PubUrl ?? throw new BenchmarkOptionException("--pub-url is required"), topic, "--pub-url");
 
-    /// <summary>Reads the shared options; <paramref name="reconnects"/> says sockets are replaced mid-run, which needs twice the local ports (the closed ones wait in TIME_WAIT).</summary>
+    /// <summary>
+    /// Reads the shared options; <paramref name="reconnects"/> says sockets are replaced mid-run,
+    /// which needs twice the local ports (the closed ones wait in TIME_WAIT). With
+    /// <paramref name="generatorProcesses"/> above 1 the subscribers are shared out over that many
+    /// processes: source addresses and the descriptor check are per process, for its share.
+    /// </summary>
     public static LoadOptions Parse(BenchmarkOptions options, string scenario, int defaultSubscribers = 1000, double defaultDuration = 15,
-        bool needsPublisher = true, bool reconnects = false, string subscribersName = "subscribers", double defaultSettle = 1)
+        bool needsPublisher = true, bool reconnects = false, string subscribersName = "subscribers", double defaultSettle = 1,
+        bool severalSubUrls = false, int generatorProcesses = 1)
     {
-        var subUrl = options.String("sub-url") ?? throw new BenchmarkOptionException("--sub-url is required, e.g. 'http://127.0.0.1:5080/topics/{topic}/stream'");
+        var subUrlText = options.String("sub-url") ?? throw new BenchmarkOptionException("--sub-url is required, e.g. 'http://127.0.0.1:5080/topics/{topic}/stream'");
+        var subUrls = subUrlText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (subUrls.Length == 0)
+        {
+            throw new BenchmarkOptionException("--sub-url is required, e.g. 'http://127.0.0.1:5080/topics/{topic}/stream'");
+        }
+
+        if (subUrls.Length > 1 && !severalSubUrls)
+        {
+            throw new BenchmarkOptionException($"--sub-url: {scenario} takes one URL template, was {subUrls.Length} separated by commas " +
+                                               "(only idle spreads its connections over several; write a literal comma in a URL as %2C)");
+        }
+
         var pubUrl = options.String("pub-url");
         if (needsPublisher && pubUrl is null)
         {
@@ -86,12 +123,20 @@ internal sealed record LoadOptions
             throw new BenchmarkOptionException($"--{subscribersName}, --topics and --in-flight must be at least 1");
         }
 
+        if (generatorProcesses < 1 || generatorProcesses > subscribers)
+        {
+            throw new BenchmarkOptionException($"--processes must be between 1 and --{subscribersName} ({subscribers:N0}), was {generatorProcesses}");
+        }
+
+        // The most subscribers any one generator process opens: all of them when there is one.
+        var share = (subscribers + generatorProcesses - 1) / generatorProcesses;
+
         var rateText = options.String("rate") ?? "max";
         double? rate = rateText.Equals("max", StringComparison.OrdinalIgnoreCase) ? null : PositiveDouble(rateText, "rate");
         var load = new LoadOptions
         {
             Scenario = scenario,
-            SubUrl = subUrl,
+            SubUrls = subUrls,
             PubUrl = pubUrl,
             Topics = topics,
             TopicPrefix = options.String("topic-prefix") ?? "bench.t",
@@ -105,20 +150,44 @@ internal sealed record LoadOptions
             DurationSeconds = Seconds(options, "duration", defaultDuration),
             DrainSeconds = Seconds(options, "drain-seconds", 5),
             SettleSeconds = Seconds(options, "settle", defaultSettle),
-            SourceAddresses = options.Int("source-addresses", (subscribers * (reconnects ? 2 : 1) + PortsPerSourceAddress - 1) / PortsPerSourceAddress),
+            SourceAddresses = options.Int("source-addresses", (share * (reconnects ? 2 : 1) + PortsPerSourceAddress - 1) / PortsPerSourceAddress),
             ConnectConcurrency = Math.Max(1, options.Int("connect-concurrency", 200)),
             ConnectTimeoutSeconds = Seconds(options, "connect-timeout", 10),
-            ServerPid = options.String("server-pid") is null ? null : options.Int("server-pid", 0),
+            ServerPids = Pids(options.String("server-pid")),
             Json = options.Json,
         };
-        load.SubUri(0);
+        for (var template = 0; template < subUrls.Length; template++)
+        {
+            load.SubUri(template, 0);
+        }
+
         if (needsPublisher)
         {
             load.PubUri(0);
         }
 
-        load.CheckDescriptorLimit(needsPublisher ? inFlight : 0);
+        CheckDescriptorLimit(share, generatorProcesses, needsPublisher ? inFlight : 0);
         return load;
+    }
+
+    /// <summary>
+    /// Generator process <paramref name="index"/>'s part of a run shared out over
+    /// <paramref name="processes"/>: a contiguous slice of the subscribers, its own source
+    /// addresses, its part of the connect concurrency (so the servers see the same connect rate
+    /// as from one process), and no server to sample (the coordinating process samples it).
+    /// </summary>
+    public LoadOptions ShareOf(int index, int processes)
+    {
+        var first = (int)((long)Subscribers * index / processes);
+        var end = (int)((long)Subscribers * (index + 1) / processes);
+        return this with
+        {
+            FirstSubscriber = first,
+            Subscribers = end - first,
+            FirstSourceAddress = index * SourceAddresses,
+            ConnectConcurrency = Math.Max(1, ConnectConcurrency / processes),
+            ServerPids = [],
+        };
     }
 
     public static double Seconds(BenchmarkOptions options, string name, double defaultValue) =>
@@ -131,11 +200,12 @@ internal sealed record LoadOptions
     }
 
     /// <summary>
-    /// Every subscriber is a socket, and this process may not open more descriptors than
+    /// Every subscriber is a socket, and a generator process may not open more descriptors than
     /// RLIMIT_NOFILE (20,000 here, and the hard limit cannot be raised): say so up front rather
-    /// than fail with EMFILE half-way through connecting.
+    /// than fail with EMFILE half-way through connecting. A generator process inherits this
+    /// process's limit, so its <paramref name="share"/> is checked here, before any is started.
     /// </summary>
-    private void CheckDescriptorLimit(int publisherConnections)
+    private static void CheckDescriptorLimit(int share, int processes, int publisherConnections)
     {
         var limit = OpenFilesLimit();
         if (limit is not { } max)
@@ -143,14 +213,32 @@ internal sealed record LoadOptions
             return;
         }
 
-        var needed = Subscribers + publisherConnections + ReservedDescriptors;
+        var needed = share + publisherConnections + ReservedDescriptors;
         if (needed > max)
         {
+            var whose = processes == 1 ? "this process" : $"each of the {processes} generator processes";
             throw new BenchmarkOptionException(string.Create(CultureInfo.InvariantCulture,
-                $"{Subscribers:N0} subscribers need about {needed:N0} file descriptors (one socket each, {publisherConnections} publisher connections, " +
-                $"{ReservedDescriptors} for the runtime), but this process may open {max:N0} (RLIMIT_NOFILE, 'ulimit -n'). " +
-                $"Use at most {Math.Max(0, max - publisherConnections - ReservedDescriptors):N0} subscribers, or run several generator processes."));
+                $"{share:N0} subscribers need about {needed:N0} file descriptors (one socket each, {publisherConnections} publisher connections, " +
+                $"{ReservedDescriptors} for the runtime), but {whose} may open {max:N0} (RLIMIT_NOFILE, 'ulimit -n'). " +
+                $"Use at most {Math.Max(0, max - publisherConnections - ReservedDescriptors):N0} subscribers per process, or run several generator processes " +
+                $"(idle: --processes N)."));
         }
+    }
+
+    private static int[] Pids(string? text)
+    {
+        if (text is null)
+        {
+            return [];
+        }
+
+        var pids = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0
+                ? pid
+                : throw new BenchmarkOptionException($"--server-pid takes process ids separated by commas, was '{text}'"))
+            .Distinct()
+            .ToArray();
+        return pids.Length > 0 ? pids : throw new BenchmarkOptionException($"--server-pid takes process ids separated by commas, was '{text}'");
     }
 
     /// <summary>The soft RLIMIT_NOFILE of this process (the runtime raises it to the hard limit at start-up), or null if unknown.</summary>

@@ -22,7 +22,7 @@ internal sealed class LoadRun : IAsyncDisposable
         Options = options;
         Publisher = publishes ? new Publisher(options, Window) : null;
         Subscribers = new SubscriberPool(options, Publisher?.LanesPerTopic ?? 1, Window, Latency);
-        Server = options.ServerPid is { } pid ? new ProcessSampler(pid) : null;
+        Server = options.ServerPids.Count > 0 ? new ProcessSampler(options.ServerPids) : null;
         Generator = new ProcessSampler(Environment.ProcessId);
         StartedMicros = LoadClock.Micros();
         ServerBaseline = Server?.TakeSample();
@@ -54,6 +54,12 @@ internal sealed class LoadRun : IAsyncDisposable
     public double DrainSeconds { get; private set; }
 
     public bool DrainComplete { get; private set; }
+
+    /// <summary>The server's mean CPU over the measured window, in percent of one core; null without <c>--server-pid</c> or before the window closed.</summary>
+    public double? ServerCpuPercent => _serverAtStart is { } s0 && _serverAtEnd is { } s1 ? ProcessSampler.CpuPercent(s0, s1) : null;
+
+    /// <summary>This process's mean CPU over the measured window, in percent of one core.</summary>
+    public double? GeneratorCpuPercent => _generatorAtStart is { } g0 && _generatorAtEnd is { } g1 ? ProcessSampler.CpuPercent(g0, g1) : null;
 
     public static LoadRun Create(LoadOptions options, bool publishes = true) => new(options, publishes);
 
@@ -149,9 +155,10 @@ internal sealed class LoadRun : IAsyncDisposable
                     $"{Options.DurationSeconds:0.#} s measured after {Options.WarmupSeconds:0.#} s warm-up");
     }
 
-    public void ReportConnect(LoadReport report)
+    public void ReportConnect(LoadReport report) => ReportConnect(report, Connect ?? ConnectSummary.Of(Subscribers.Connections, 0));
+
+    public static void ReportConnect(LoadReport report, ConnectSummary connect)
     {
-        var connect = Connect ?? ConnectSummary.Of(Subscribers.Connections, 0);
         report.Set("connectSeconds", connect.Seconds);
         report.Set("connected", connect.Connected);
         report.Set("failedSubscribers", connect.Failed);
@@ -219,41 +226,18 @@ internal sealed class LoadRun : IAsyncDisposable
         return totals;
     }
 
-    public void ReportProcesses(LoadReport report)
-    {
-        double? serverCpu = _serverAtStart is { } s0 && _serverAtEnd is { } s1 ? ProcessSampler.CpuPercent(s0, s1) : null;
-        if (Server is { } server)
-        {
-            report.Set("serverRssMiB", server.MaxRssMiB, 1);
-            report.Set("serverRssFinalMiB", server.LastRssMiB, 1);
-            report.Set("serverRssPeakMiB", server.PeakRssMiB, 1); // VmHWM: the kernel's peak since the server started
-            report.Set("serverRssBaselineMiB", ServerBaseline is { } baseline ? baseline.RssKiB / 1024.0 : null, 1);
-            report.Set("serverCpuPercent", serverCpu, 1);
-            report.Line($"  server:   pid {server.Pid}, CPU {Percent(serverCpu)} of one core (mean over the window), RSS max {server.MaxRssMiB:F1} MiB, " +
-                        $"final {server.LastRssMiB:F1} MiB, before the run {(ServerBaseline?.RssKiB ?? 0) / 1024.0:F1} MiB" +
-                        (server.Gone ? " (the server exited during the run)" : ""));
-        }
-        else
-        {
-            report.Set("serverRssMiB", (double?)null);
-            report.Set("serverCpuPercent", (double?)null);
-        }
+    public void ReportProcesses(LoadReport report) => Processes.Report(report);
 
-        double? generatorCpu = _generatorAtStart is { } g0 && _generatorAtEnd is { } g1 ? ProcessSampler.CpuPercent(g0, g1) : null;
-        var machineCpu = MachineCpu.PercentOfOneCore(_machineAtStart, _machineAtEnd);
-        // Everything else: other processes on this shared machine, and interrupt work (loopback
-        // TCP's receive side runs in softirq, charged to no process). Known only with --server-pid;
-        // the readings are taken at slightly different instants, so it is never shown below 0.
-        double? otherCpu = machineCpu is { } machine && serverCpu is { } serverPart && generatorCpu is { } generatorPart
-            ? Math.Max(0, machine - serverPart - generatorPart)
-            : null;
-        report.Set("generatorCpuPercent", generatorCpu, 1);
-        report.Set("generatorRssMiB", Generator.MaxRssMiB, 1);
-        report.Set("machineCpuPercent", machineCpu, 1);
-        report.Set("otherCpuPercent", otherCpu, 1);
-        report.Line($"  generator: CPU {Percent(generatorCpu)} of one core, RSS max {Generator.MaxRssMiB:F1} MiB; whole machine {Percent(machineCpu)} " +
-                    $"of {Environment.ProcessorCount * 100} %" + (otherCpu is { } other ? $", of which {other:F0} % neither server nor generator (other processes, softirq)" : ""));
-    }
+    /// <summary>Server, generator and machine CPU over the measured window, and their memory.</summary>
+    public ProcessFigures Processes => new()
+    {
+        Server = Server,
+        ServerBaseline = ServerBaseline,
+        ServerCpuPercent = ServerCpuPercent,
+        GeneratorCpuPercent = GeneratorCpuPercent,
+        GeneratorRssMiB = Generator.MaxRssMiB,
+        MachineCpuPercent = MachineCpu.PercentOfOneCore(_machineAtStart, _machineAtEnd),
+    };
 
     public async ValueTask DisposeAsync()
     {
@@ -281,9 +265,7 @@ internal sealed class LoadRun : IAsyncDisposable
         _machineAtEnd = MachineCpu.Read();
     }
 
-    private static string Percent(double? value) => value is { } v ? $"{v:F0} %" : "-";
-
-    private static string Reasons<TKey, TValue>(IReadOnlyDictionary<TKey, TValue> reasons) where TKey : notnull =>
+    public static string Reasons<TKey, TValue>(IReadOnlyDictionary<TKey, TValue> reasons) where TKey : notnull =>
         reasons.Count == 0 ? "" : " (" + string.Join(", ", reasons.Select(r => $"{r.Key}: {r.Value}")) + ")";
 }
 

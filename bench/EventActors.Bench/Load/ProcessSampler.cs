@@ -7,31 +7,51 @@ namespace EventActors.Bench.Load;
 /// Samples a process's resident memory (<c>/proc/PID/status</c> VmRSS, and VmHWM, the kernel's
 /// peak) and CPU time (<c>/proc/PID/stat</c> utime + stime) once a second. Linux only, as the
 /// load scenarios are. CPU is reported as a percentage of one core, so 200 % is both cores here.
+/// A server made of several processes (several nodes, nginx's master and workers) is sampled as
+/// one: every reading reads each process at the same moment and sums them, so the series, its
+/// maximum and the CPU between two readings are the whole server's.
 /// </summary>
 internal sealed class ProcessSampler : IAsyncDisposable
 {
     private static readonly double TicksPerSecond = ClockTicksPerSecond();
 
-    private readonly int _pid;
+    private readonly int[] _pids;
     private readonly List<Sample> _samples = [];
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
     public ProcessSampler(int pid)
+        : this([pid])
     {
-        _pid = pid;
-        if (Read() is null)
+    }
+
+    public ProcessSampler(IReadOnlyList<int> pids)
+    {
+        if (pids.Count == 0)
         {
-            throw new BenchmarkOptionException($"Cannot read /proc/{pid}/status and /proc/{pid}/stat: is process {pid} running on this machine?");
+            throw new ArgumentException("at least one process to sample", nameof(pids));
+        }
+
+        _pids = [.. pids];
+        foreach (var pid in _pids)
+        {
+            if (ReadOne(pid, LoadClock.Micros()) is null)
+            {
+                throw new BenchmarkOptionException($"Cannot read /proc/{pid}/status and /proc/{pid}/stat: is process {pid} running on this machine?");
+            }
         }
     }
 
-    /// <summary>One reading: when, resident memory in KiB, its peak so far, and CPU seconds used since the process started.</summary>
+    /// <summary>
+    /// One reading: when, resident memory in KiB, its peak so far, and CPU seconds used since the
+    /// process started; summed over the processes. The peak is then the sum of each one's peak,
+    /// an upper bound on the group's (they need not have peaked at the same time).
+    /// </summary>
     public readonly record struct Sample(long Micros, long RssKiB, long PeakRssKiB, double CpuSeconds);
 
-    public int Pid => _pid;
+    public IReadOnlyList<int> Pids => _pids;
 
-    /// <summary>True once the process could no longer be read (it exited).</summary>
+    /// <summary>True once a process could no longer be read (it exited): a sum without it would look like the server shrank.</summary>
     public bool Gone { get; private set; }
 
     public void Start()
@@ -108,11 +128,30 @@ internal sealed class ProcessSampler : IAsyncDisposable
 
     private Sample? Read()
     {
+        var now = LoadClock.Micros();
+        long rss = 0, peak = 0;
+        double cpu = 0;
+        foreach (var pid in _pids)
+        {
+            if (ReadOne(pid, now) is not { } one)
+            {
+                return null;
+            }
+
+            rss += one.RssKiB;
+            peak += one.PeakRssKiB;
+            cpu += one.CpuSeconds;
+        }
+
+        return new Sample(now, rss, peak, cpu);
+    }
+
+    private static Sample? ReadOne(int pid, long now)
+    {
         try
         {
-            var now = LoadClock.Micros();
             long rss = 0, peak = 0;
-            foreach (var line in File.ReadLines($"/proc/{_pid}/status"))
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 {
@@ -126,7 +165,7 @@ internal sealed class ProcessSampler : IAsyncDisposable
 
             // /proc/PID/stat: "pid (comm) state ..." where comm may hold spaces; fields after the
             // last ')' start at field 3, so utime and stime (fields 14 and 15) are at 11 and 12.
-            var stat = File.ReadAllText($"/proc/{_pid}/stat");
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             return new Sample(now, rss, peak, ticks / TicksPerSecond);

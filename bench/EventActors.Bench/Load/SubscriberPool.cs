@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace EventActors.Bench.Load;
 
 /// <summary>
-/// Every subscriber of a run: subscriber i follows topic i mod topics (round robin), and
-/// connects from loopback source address i mod N when source addresses are in use.
+/// Every subscriber of a run (or of this generator process's share of it): subscriber i follows
+/// topic i mod topics (round robin), connects to URL template i mod templates, and from loopback
+/// source address i mod N when source addresses are in use. i is the run-wide index.
 /// </summary>
 internal sealed class SubscriberPool : IAsyncDisposable
 {
@@ -14,15 +15,24 @@ internal sealed class SubscriberPool : IAsyncDisposable
     public SubscriberPool(LoadOptions options, int lanesPerTopic, LoadWindow window, LatencyRecorder latency)
     {
         _options = options;
-        var address = Resolve(options.SubUri(0));
-        var targets = Enumerable.Range(0, options.Topics).Select(topic => new SubscriberTarget(options.SubUri(topic), address)).ToArray();
-        SourceAddresses = SourceAddressesFor(address, options.SourceAddresses);
+        var templates = options.SubUrls.Count;
+        var addresses = Enumerable.Range(0, templates).Select(template => Resolve(options.SubUri(template, 0))).ToArray();
+        // Only the (template, topic) pairs in use: with several templates, not every pair is.
+        var targets = new Dictionary<(int Template, int Topic), SubscriberTarget>();
+        SourceAddresses = SourceAddressesFor(addresses, options.SourceAddresses, options.FirstSourceAddress);
         Connections = new SseClientConnection[options.Subscribers];
-        for (var i = 0; i < Connections.Length; i++)
+        for (var j = 0; j < Connections.Length; j++)
         {
+            var i = options.FirstSubscriber + j;
             var topic = i % options.Topics;
-            var source = SourceAddresses.Count == 0 ? null : SourceAddresses[i % SourceAddresses.Count];
-            Connections[i] = new SseClientConnection(i, topic, lanesPerTopic, targets[topic], source, window, latency);
+            var template = i % templates;
+            if (!targets.TryGetValue((template, topic), out var target))
+            {
+                target = targets[(template, topic)] = new SubscriberTarget(options.SubUri(template, topic), addresses[template]);
+            }
+
+            var source = SourceAddresses.Count == 0 ? null : SourceAddresses[j % SourceAddresses.Count];
+            Connections[j] = new SseClientConnection(i, topic, lanesPerTopic, target, source, window, latency);
         }
     }
 
@@ -109,27 +119,31 @@ internal sealed class SubscriberPool : IAsyncDisposable
                ?? throw new BenchmarkOptionException($"Cannot resolve '{uri.IdnHost}'");
     }
 
-    /// <summary>127.0.0.2, 127.0.0.3, …: only for an IPv4 loopback server, where every 127/8 address is local.</summary>
-    private static IReadOnlyList<IPAddress> SourceAddressesFor(IPAddress server, int count)
+    /// <summary>
+    /// 127.0.0.2 + <paramref name="first"/>, and on: only when every server is IPv4 loopback,
+    /// where every 127/8 address is local. <paramref name="first"/> keeps generator processes'
+    /// addresses apart.
+    /// </summary>
+    private static IReadOnlyList<IPAddress> SourceAddressesFor(IReadOnlyList<IPAddress> servers, int count, int first)
     {
         if (count == 0)
         {
             return [];
         }
 
-        if (server.AddressFamily != AddressFamily.InterNetwork || !IPAddress.IsLoopback(server))
+        if (servers.FirstOrDefault(server => server.AddressFamily != AddressFamily.InterNetwork || !IPAddress.IsLoopback(server)) is { } remote)
         {
-            Console.Error.WriteLine($"  note: the server {server} is not IPv4 loopback; connecting without source addresses");
+            Console.Error.WriteLine($"  note: the server {remote} is not IPv4 loopback; connecting without source addresses");
             return [];
         }
 
-        if (count > 65_000)
+        if (first + count > 65_000)
         {
-            throw new BenchmarkOptionException("--source-addresses: at most 65,000");
+            throw new BenchmarkOptionException($"--source-addresses: at most 65,000 in all (over every generator process), was {first + count:N0}");
         }
 
         // 127.0.0.2 onwards; 127.0.0.1 is left to the server and to everything else on the machine.
-        return Enumerable.Range(2, count).Select(n => new IPAddress(new byte[] { 127, (byte)(n >> 16), (byte)(n >> 8), (byte)n })).ToArray();
+        return Enumerable.Range(2 + first, count).Select(n => new IPAddress(new byte[] { 127, (byte)(n >> 16), (byte)(n >> 8), (byte)n })).ToArray();
     }
 }
 
