@@ -102,7 +102,14 @@ internal sealed partial class ActorCell
             _stopping = true; // under the lock: no child can be added after the snapshot below
         }
 
-        _extras?.ReceiveTimeoutTask?.Cancel();
+        if (_extras is { } extras)
+        {
+            lock (extras)
+            {
+                DisarmReceiveTimeout(extras); // a timer re-arming itself right now sees the new generation
+            }
+        }
+
         _extras?.Timers?.CancelAll();
 
         var children = ChildCells();

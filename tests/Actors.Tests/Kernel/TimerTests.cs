@@ -159,4 +159,58 @@ public sealed class TimerTests() : TestKit.TestKit(new ActorSystemSettings { Sch
         TestScheduler.Advance(TimeSpan.FromSeconds(30));
         ExpectMsg("timeout");
     }
+
+    [Fact]
+    public void ReceiveTimeout_falls_due_one_interval_after_the_last_of_many_messages()
+    {
+        var actor = Sys.ActorOf(Props.Create(() => new Impatient(TestActor)));
+        for (var i = 0; i < 5; i++)
+        {
+            actor.Tell("busy" + i, TestActor);
+            ExpectMsg("ack:busy" + i);
+            TestScheduler!.Advance(TimeSpan.FromSeconds(10)); // the first timer falls due mid-way and re-arms itself
+        }
+
+        // 10 s after the last message: 19 more are not enough ...
+        TestScheduler!.Advance(TimeSpan.FromSeconds(19));
+        actor.Tell("marker", TestActor);
+        ExpectMsg("ack:marker");
+
+        // ... and the marker itself started a new interval.
+        TestScheduler.Advance(TimeSpan.FromSeconds(29));
+        actor.Tell("marker2", TestActor);
+        ExpectMsg("ack:marker2");
+        TestScheduler.Advance(TimeSpan.FromSeconds(30));
+        ExpectMsg("timeout");
+    }
+
+    [Fact]
+    public void ReceiveTimeout_fires_again_after_a_message_that_follows_a_timeout()
+    {
+        var actor = Sys.ActorOf(Props.Create(() => new Impatient(TestActor)));
+        actor.Tell("hello", TestActor);
+        ExpectMsg("ack:hello"); // started: its timer is set
+        TestScheduler!.Advance(TimeSpan.FromSeconds(30));
+        ExpectMsg("timeout");
+
+        actor.Tell("back", TestActor);
+        ExpectMsg("ack:back");
+        TestScheduler.Advance(TimeSpan.FromSeconds(30));
+        ExpectMsg("timeout");
+    }
+
+    [Fact]
+    public void A_stopped_actor_with_a_receive_timeout_leaves_no_timer_and_gets_no_tick()
+    {
+        var actor = Sys.ActorOf(Props.Create(() => new Impatient(TestActor)));
+        actor.Tell("hello", TestActor);
+        ExpectMsg("ack:hello");
+        Watch(actor);
+        Sys.Stop(actor);
+        ExpectTerminated(actor);
+
+        Assert.Equal(0, TestScheduler!.PendingCount);
+        TestScheduler.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(0, Sys.DeadLetterCount);
+    }
 }
