@@ -89,6 +89,11 @@ public sealed class TopicSet : IReadOnlyList<TopicName>
     /// <summary>The canonical index of <paramref name="topic"/>, or -1 if it is not in the set.</summary>
     public int IndexOf(TopicName topic)
     {
+        if (_topics.Length == 1)
+        {
+            return _topics[0] == topic ? 0 : -1; // the common case, on every delivery: no search
+        }
+
         var index = _topics.BinarySearch(topic);
         return index >= 0 ? index : -1;
     }
