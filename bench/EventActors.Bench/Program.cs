@@ -9,6 +9,7 @@ var commands = new Dictionary<string, IBenchmark>(StringComparer.OrdinalIgnoreCa
     ["idle-actors"] = new IdleActorsBenchmark(),
     ["journal"] = new JournalBenchmark(),
     ["fanout-path"] = new FanoutPathBenchmark(),
+    ["allocations"] = new AllocationsBenchmark(),
     // Load generators for any SSE server (ours, a minimal ASP.NET server, Nchan), by URL template.
     ["fanout"] = new FanoutBenchmark(),
     ["idle"] = new IdleBenchmark(),

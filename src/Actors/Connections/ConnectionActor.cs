@@ -28,7 +28,6 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
     private readonly List<(int Topic, ResetReason Reason)> _pendingResets = [];
     private int _awaitingSubscriptions;
     private long _lastWriteTicks;                     // Environment.TickCount64 at the last flush
-    private GrantCredit? _lastGrant;                  // sent again while batch sizes repeat
 
     public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
         ConnectionSettings settings, CancellationToken aborted, TaskCompletionSource completed)
@@ -234,15 +233,8 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
 
         await FlushAsync();
         // Credit comes back only once the bytes are handed to the transport: a client that does
-        // not read stops receiving pushes, and the topic keeps nothing for it. The grant is
-        // immutable, so the last one is sent again when the batch size repeats (at a steady rate
-        // it nearly always does): no allocation per delivery on the busiest path there is.
-        if (_lastGrant?.Credit != deliver.Events.Count)
-        {
-            _lastGrant = new GrantCredit(Self, deliver.Events.Count);
-        }
-
-        Sender.Tell(_lastGrant, Self);
+        // not read stops receiving pushes, and the topic keeps nothing for it.
+        Sender.Tell(GrantCredit.For(deliver.Events.Count), Self);
     }
 
     private async Task OnCatchUpRequired(CatchUpRequired catchUp)

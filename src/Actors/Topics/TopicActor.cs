@@ -110,7 +110,7 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
         });
         Receive<AppendFailed>(OnAppendFailed);
         Receive<Subscribe>(OnSubscribe);
-        Receive<GrantCredit>(grant => _subscribers.Grant(grant.Subscriber, grant.Credit, _ring, _info.Epoch, _info.Head));
+        Receive<GrantCredit>(grant => _subscribers.Grant(Sender, grant.Credit, _ring, _info.Epoch, _info.Head));
         Receive<CaughtUp>(caughtUp => _subscribers.CaughtUp(caughtUp.Subscriber, caughtUp.Epoch, caughtUp.Position, _ring, _info.Epoch, _info.Head));
         Receive<Unsubscribe>(unsubscribe => Unwatch(unsubscribe.Subscriber));
         Receive<Terminated>(terminated => Unwatch(terminated.ActorRef));

@@ -28,8 +28,18 @@ public sealed record Subscribed(TopicName Topic, TopicEpoch Epoch, ulong After, 
 /// <summary>Committed events that follow the subscriber's position, consecutive. May be shared: do not modify.</summary>
 public sealed record Deliver(TopicName Topic, ArraySegment<CommittedEvent> Events);
 
-/// <summary>The subscriber wrote events and may receive this many more.</summary>
-public sealed record GrantCredit(IActorRef Subscriber, int Credit);
+/// <summary>
+/// The sender (a subscriber) wrote events and may receive this many more. The subscriber is the
+/// sender rather than a field so that grants can be shared: one is sent per subscriber per
+/// delivered batch, the most frequent message there is, and <see cref="For"/> allocates none.
+/// </summary>
+public sealed record GrantCredit(int Credit)
+{
+    // Batches of up to 256 events (most are far smaller) have their grant made once per process.
+    private static readonly GrantCredit[] Shared = Enumerable.Range(0, 257).Select(credit => new GrantCredit(credit)).ToArray();
+
+    public static GrantCredit For(int credit) => (uint)credit < (uint)Shared.Length ? Shared[credit] : new GrantCredit(credit);
+}
 
 /// <summary>The subscriber is behind the topic's memory: read the journal after <paramref name="After"/>, then send <see cref="CaughtUp"/>.</summary>
 public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong After);

@@ -81,7 +81,7 @@ public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
         topic.Tell(new GetTopicStatus(Topic), subscriber.Ref);
         Assert.IsType<TopicStatus>(subscriber.ExpectMsg<object>());
 
-        topic.Tell(new GrantCredit(subscriber.Ref, 100));
+        topic.Tell(GrantCredit.For(100), subscriber.Ref);
         while (delivered.Count < 20)
         {
             delivered.AddRange(subscriber.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
