@@ -77,7 +77,10 @@ var node = app.Services.GetRequiredService<EventActorsNode>();
 app.Lifetime.ApplicationStopping.Register(() => node.EndStreamsAsync().GetAwaiter().GetResult());
 app.Lifetime.ApplicationStopped.Register(() => node.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
-app.UseCors();
+// Only requests that carry an Origin take part in CORS, and the CORS middleware takes its policy
+// provider from the request's services, creating a service scope per request that an open
+// stream keeps for its lifetime: same-origin and non-browser clients skip it.
+app.UseWhen(context => context.Request.Headers.Origin.Count > 0, cors => cors.UseCors());
 // A journal that cannot answer (PostgreSQL down, overloaded) is a 503 with Retry-After on
 // every route that reads it, not a 500: the client should come back, nothing is broken.
 app.Use(async (context, next) =>
