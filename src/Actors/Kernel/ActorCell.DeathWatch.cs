@@ -6,7 +6,7 @@ internal sealed partial class ActorCell
     public IActorRef Watch(IActorRef subject)
     {
         var watchee = AsWatchable(subject);
-        if (!ReferenceEquals(watchee, SelfRef) && (Extras.Watching ??= []).Add(watchee))
+        if (!ReferenceEquals(watchee, SelfRef) && Extras.Watching.Add(watchee))
         {
             watchee.SendSystemMessage(new Watch(watchee, SelfRef));
         }
@@ -20,7 +20,7 @@ internal sealed partial class ActorCell
         if (_extras is { } extras)
         {
             extras.TerminatedQueued?.Remove(watchee);
-            if (extras.Watching?.Remove(watchee) == true)
+            if (extras.Watching.Remove(watchee))
             {
                 watchee.SendSystemMessage(new Unwatch(watchee, SelfRef));
             }
@@ -37,18 +37,24 @@ internal sealed partial class ActorCell
     {
         if (ReferenceEquals(watch.Watchee, SelfRef) && !ReferenceEquals(watch.Watcher, SelfRef))
         {
-            (Extras.WatchedBy ??= []).Add(watch.Watcher);
+            Extras.WatchedBy.Add(watch.Watcher);
         }
     }
 
-    private void HandleUnwatch(Unwatch unwatch) => _extras?.WatchedBy?.Remove(unwatch.Watcher);
+    private void HandleUnwatch(Unwatch unwatch)
+    {
+        if (_extras is { } extras)
+        {
+            extras.WatchedBy.Remove(unwatch.Watcher);
+        }
+    }
 
     private void HandleDeathWatchNotification(DeathWatchNotification notification)
     {
-        if (_extras?.Watching?.Remove(notification.Actor) == true)
+        if (_extras is { } extras && extras.Watching.Remove(notification.Actor))
         {
             // Delivered as an ordinary message, behind what the dead actor sent before it stopped.
-            (_extras.TerminatedQueued ??= []).Add(notification.Actor);
+            (extras.TerminatedQueued ??= []).Add(notification.Actor);
             Post(new Terminated(notification.Actor), notification.Actor);
         }
     }

@@ -158,24 +158,17 @@ internal sealed partial class ActorCell
         // parent sees Terminated the name is free again and a child of that name can be started.
         _parent?.SendSystemMessage(new ChildTerminated(SelfRef));
 
-        if (_extras?.WatchedBy is { } watchers)
+        if (_extras is { } extras)
         {
-            foreach (var watcher in watchers)
+            foreach (var watcher in extras.WatchedBy.Drain())
             {
                 watcher.SendSystemMessage(new DeathWatchNotification(SelfRef));
             }
 
-            watchers.Clear();
-        }
-
-        if (_extras?.Watching is { } watching)
-        {
-            foreach (var watchee in watching)
+            foreach (var watchee in extras.Watching.Drain())
             {
                 watchee.SendSystemMessage(new Unwatch(watchee, SelfRef));
             }
-
-            watching.Clear();
         }
 
         _actor = null;

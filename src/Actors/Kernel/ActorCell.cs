@@ -547,8 +547,8 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
     /// <summary>State most actors never need, kept out of the cell to keep idle actors small.</summary>
     private sealed class CellExtras
     {
-        public HashSet<IInternalActorRef>? Watching;
-        public HashSet<IInternalActorRef>? WatchedBy;
+        public ActorRefSet Watching;
+        public ActorRefSet WatchedBy;
         public HashSet<IActorRef>? TerminatedQueued;
         public TimeSpan? ReceiveTimeout;
         // Receive timeout: see NoteReceiveTimeoutActivity. Guarded by a lock on this object,

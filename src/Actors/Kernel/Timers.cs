@@ -41,7 +41,12 @@ internal sealed class TimerMessage(object key, int generation, object message, I
 
 internal sealed class ActorTimers(ActorCell cell) : ITimerScheduler
 {
-    private readonly Dictionary<object, Entry> _timers = [];
+    // Most actors with timers have exactly one (a connection's heartbeat, one per open stream):
+    // it is kept in these two fields, and a dictionary is made only for a second key. A
+    // dictionary for the one timer cost ~260 bytes per actor (docs/benchmarks.md, idle connections).
+    private object? _firstKey;
+    private Entry _first;
+    private Dictionary<object, Entry>? _more;
     private int _generation;
 
     public void StartSingleTimer(object key, object message, TimeSpan timeout, IActorRef? sender = null) =>
@@ -53,13 +58,14 @@ internal sealed class ActorTimers(ActorCell cell) : ITimerScheduler
     public void StartPeriodicTimer(object key, object message, TimeSpan initialDelay, TimeSpan interval, IActorRef? sender = null) =>
         Start(key, message, initialDelay, interval, sender);
 
-    public bool IsTimerActive(object key) => _timers.ContainsKey(key);
+    public bool IsTimerActive(object key) => TryGet(key, out _);
 
-    public IReadOnlyCollection<object> ActiveTimers => [.. _timers.Keys];
+    public IReadOnlyCollection<object> ActiveTimers =>
+        _firstKey is null ? [.. _more?.Keys ?? Enumerable.Empty<object>()] : [_firstKey, .. _more?.Keys ?? Enumerable.Empty<object>()];
 
     public void Cancel(object key)
     {
-        if (_timers.Remove(key, out var entry))
+        if (TryRemove(key, out var entry))
         {
             entry.Task.Cancel();
         }
@@ -67,25 +73,35 @@ internal sealed class ActorTimers(ActorCell cell) : ITimerScheduler
 
     public void CancelAll()
     {
-        foreach (var entry in _timers.Values)
+        if (_firstKey is not null)
         {
-            entry.Task.Cancel();
+            _first.Task.Cancel();
+            _firstKey = null;
+            _first = default;
         }
 
-        _timers.Clear();
+        if (_more is { } more)
+        {
+            foreach (var entry in more.Values)
+            {
+                entry.Task.Cancel();
+            }
+
+            more.Clear();
+        }
     }
 
     /// <summary>Whether a fired timer message is still current; a single timer is done once accepted.</summary>
     internal bool TryAccept(TimerMessage message)
     {
-        if (!_timers.TryGetValue(message.Key, out var entry) || entry.Generation != message.Generation)
+        if (!TryGet(message.Key, out var entry) || entry.Generation != message.Generation)
         {
             return false;
         }
 
         if (!entry.Periodic)
         {
-            _timers.Remove(message.Key);
+            TryRemove(message.Key, out _);
         }
 
         return true;
@@ -102,7 +118,40 @@ internal sealed class ActorTimers(ActorCell cell) : ITimerScheduler
         var task = interval is { } period
             ? scheduler.ScheduleRepeatedly(delay, period, () => self.Tell(timerMessage, null))
             : scheduler.ScheduleOnce(delay, () => self.Tell(timerMessage, null));
-        _timers[key] = new Entry(timerMessage.Generation, task, interval is not null);
+        var entry = new Entry(timerMessage.Generation, task, interval is not null);
+        if (_firstKey is null)
+        {
+            (_firstKey, _first) = (key, entry);
+        }
+        else
+        {
+            (_more ??= [])[key] = entry; // Cancel above removed the key wherever it was
+        }
+    }
+
+    private bool TryGet(object key, out Entry entry)
+    {
+        if (_firstKey is not null && _firstKey.Equals(key))
+        {
+            entry = _first;
+            return true;
+        }
+
+        entry = default;
+        return _more is { } more && more.TryGetValue(key, out entry);
+    }
+
+    private bool TryRemove(object key, out Entry entry)
+    {
+        if (_firstKey is not null && _firstKey.Equals(key))
+        {
+            entry = _first;
+            (_firstKey, _first) = (null, default);
+            return true;
+        }
+
+        entry = default;
+        return _more is { } more && more.Remove(key, out entry);
     }
 
     private readonly record struct Entry(int Generation, ICancelable Task, bool Periodic);

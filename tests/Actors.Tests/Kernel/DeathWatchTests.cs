@@ -14,6 +14,8 @@ public sealed class DeathWatchTests : TestKit.TestKit
         }
     }
 
+    private sealed record Stopped(IActorRef Actor);
+
     /// <summary>Watches what it is told to and reports the Terminated it receives.</summary>
     private sealed class Watcher : ReceiveActor
     {
@@ -32,7 +34,8 @@ public sealed class DeathWatchTests : TestKit.TestKit
 
                 Sender.Tell("done");
             });
-            Receive<Terminated>(t => report.Tell(t));
+            // Reported as its own message: a Terminated is only ever delivered to a watcher.
+            Receive<Terminated>(t => report.Tell(new Stopped(t.ActorRef)));
             Receive<string>(m => m == "ping", _ => Sender.Tell("pong"));
         }
     }
@@ -125,5 +128,53 @@ public sealed class DeathWatchTests : TestKit.TestKit
     {
         Watch(Sys.DeadLetters);
         ExpectTerminated(Sys.DeadLetters);
+    }
+
+    [Fact]
+    public void Every_watcher_of_an_actor_learns_it_stopped_and_one_that_unwatched_does_not()
+    {
+        var subject = Sys.ActorOf(Props.Create<Idle>());
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        var leaving = Sys.ActorOf(Props.Create(() => new Watcher(first.Ref)));
+        var staying = Sys.ActorOf(Props.Create(() => new Watcher(second.Ref)));
+        foreach (var watcher in new[] { leaving, staying })
+        {
+            watcher.Tell(("watch", subject), TestActor);
+            ExpectMsg("done");
+        }
+
+        Watch(subject); // a third watcher: the subject's set grows past one member
+        leaving.Tell(("unwatch", subject), TestActor);
+        ExpectMsg("done");
+        Sys.Stop(subject);
+
+        ExpectTerminated(subject);
+        Assert.Same(subject, second.ExpectMsg<Stopped>().Actor);
+        leaving.Tell("ping", first.Ref);
+        first.ExpectMsg("pong"); // no Terminated came before it
+    }
+
+    [Fact]
+    public void An_actor_watching_several_learns_of_each_stop_once()
+    {
+        var watcher = Sys.ActorOf(Props.Create(() => new Watcher(TestActor)));
+        var subjects = Enumerable.Range(0, 3).Select(_ => Sys.ActorOf(Props.Create<Idle>())).ToArray();
+        foreach (var subject in subjects)
+        {
+            watcher.Tell(("watch", subject), TestActor);
+            ExpectMsg("done");
+            watcher.Tell(("watch", subject), TestActor); // watching twice is watching once
+            ExpectMsg("done");
+        }
+
+        foreach (var subject in subjects)
+        {
+            Sys.Stop(subject);
+            Assert.Same(subject, ExpectMsg<Stopped>().Actor);
+        }
+
+        watcher.Tell("ping", TestActor);
+        ExpectMsg("pong"); // and no second Terminated for any of them
     }
 }
