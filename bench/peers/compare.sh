@@ -7,12 +7,17 @@
 #   bench/peers/compare.sh fanout --topics 1 --subscribers 1000 --rate max --duration 15
 #   bench/peers/compare.sh fanout --topics 1 --subscribers 1000 --rate 1000 --duration 15
 #   SERVERS="nchan eventactors" bench/peers/compare.sh ...   (which servers, in this order)
+#   EVENTACTORS_HOST=/tmp/before/src/Host/bin/Release/net10.0/EventActors.Host.dll EVENTACTORS_NAME=before \
+#     SERVERS=eventactors bench/peers/compare.sh ...           (another build of ours: ab.sh does this)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 scenario=${1:?usage: compare.sh SCENARIO [generator options]}
 shift
 ours=5180 minimal=5190 nchan=5191
 servers=${SERVERS:-eventactors minimal nchan}
+host=${EVENTACTORS_HOST:-$root/src/Host/bin/Release/net10.0/EventActors.Host.dll}
+host_name=${EVENTACTORS_NAME:-eventactors}
+[[ -f $host ]] || [[ -z ${EVENTACTORS_HOST:-} ]] || { echo "compare.sh: no host at $host" >&2; exit 1; }
 data=$(mktemp -d -t eventactors-compare.XXXXXX)
 trap 'rm -rf "$data"' EXIT
 
@@ -25,11 +30,11 @@ wait_port() { for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$1/
 run_eventactors() {
   local dir pid
   dir=$(mktemp -d -p "$data")
-  dotnet "$root/src/Host/bin/Release/net10.0/EventActors.Host.dll" --urls "http://127.0.0.1:$ours" --data-dir "$dir" \
+  dotnet "$host" --urls "http://127.0.0.1:$ours" --data-dir "$dir" \
     --Logging:LogLevel:Default=Warning >"$dir/host.log" 2>&1 &
   pid=$!
-  wait_port "$ours"
-  echo "eventactors $(bench "$scenario" $(urls "$ours") --server-pid "$pid" --json "$@" | tail -n 1)"
+  wait_port "$ours" || { cat "$dir/host.log" >&2; exit 1; }
+  echo "$host_name $(bench "$scenario" $(urls "$ours") --server-pid "$pid" --json "$@" | tail -n 1)"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 

@@ -80,10 +80,10 @@ internal sealed partial class ActorCell
             }
 
             var lastActivity = Volatile.Read(ref extras.ReceiveTimeoutLastActivity);
-            var idle = TimeSpan.FromTicks(System.Scheduler.Now.UtcTicks - lastActivity);
-            if (idle < timeout)
+            var remaining = Remaining(timeout, lastActivity);
+            if (remaining > TimeSpan.Zero)
             {
-                ArmReceiveTimeout(extras, timeout - idle);
+                ArmReceiveTimeout(extras, remaining);
                 return;
             }
 
@@ -108,17 +108,22 @@ internal sealed partial class ActorCell
             }
 
             extras.ReceiveTimeoutArmed = false;
-            if (Volatile.Read(ref extras.ReceiveTimeoutLastActivity) == tick.LastActivity)
+            var lastActivity = Volatile.Read(ref extras.ReceiveTimeoutLastActivity);
+            if (lastActivity == tick.LastActivity)
             {
                 return true; // the next message arms the timer again
             }
 
             // A message came in after the timer fired (and found it armed): an interval from that message.
-            var idle = TimeSpan.FromTicks(System.Scheduler.Now.UtcTicks - Volatile.Read(ref extras.ReceiveTimeoutLastActivity));
-            ArmReceiveTimeout(extras, idle < timeout ? timeout - idle : TimeSpan.Zero);
+            var remaining = Remaining(timeout, lastActivity);
+            ArmReceiveTimeout(extras, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
             return false;
         }
     }
+
+    /// <summary>How much of <paramref name="timeout"/> is left since <paramref name="lastActivity"/> (UTC ticks); zero or less once it has passed.</summary>
+    private TimeSpan Remaining(TimeSpan timeout, long lastActivity) =>
+        timeout - TimeSpan.FromTicks(System.Scheduler.Now.UtcTicks - lastActivity);
 }
 
 /// <summary>The receive-timeout timer found the actor idle since <paramref name="lastActivity"/> (UTC ticks).</summary>

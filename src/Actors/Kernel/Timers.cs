@@ -60,8 +60,20 @@ internal sealed class ActorTimers(ActorCell cell) : ITimerScheduler
 
     public bool IsTimerActive(object key) => TryGet(key, out _);
 
-    public IReadOnlyCollection<object> ActiveTimers =>
-        _firstKey is null ? [.. _more?.Keys ?? Enumerable.Empty<object>()] : [_firstKey, .. _more?.Keys ?? Enumerable.Empty<object>()];
+    public IReadOnlyCollection<object> ActiveTimers
+    {
+        get
+        {
+            var keys = new List<object>(1 + (_more?.Count ?? 0));
+            if (_firstKey is not null)
+            {
+                keys.Add(_firstKey);
+            }
+
+            keys.AddRange(_more?.Keys ?? Enumerable.Empty<object>());
+            return keys;
+        }
+    }
 
     public void Cancel(object key)
     {

@@ -95,7 +95,9 @@ internal static class PublishInputReader
         var buffer = new ArrayBufferWriter<byte>(Math.Min(limit + 1, 4 * 1024));
         while (true)
         {
-            var read = await body.ReadAsync(buffer.GetMemory(), cancellationToken);
+            // Never more than one byte past the limit: enough to know the body is too large.
+            var room = buffer.GetMemory();
+            var read = await body.ReadAsync(room[..Math.Min(room.Length, limit + 1 - buffer.WrittenCount)], cancellationToken);
             if (read == 0)
             {
                 return buffer.WrittenSpan.ToArray();
