@@ -76,7 +76,7 @@ internal sealed class FanoutPathBenchmark : IBenchmark
                 sinks.Add(sink);
                 var request = new StreamRequest(TopicSet.Create(topic), [StartPosition.Live.Instance], MultiTopic: false, RequestedId: null);
                 system.ActorOf(ConnectionActor.Props(request, PipeWriter.Create(sink), registry, journal, settings, CancellationToken.None,
-                    new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
+                    new StreamLifetime(CancellationToken.None)));
             }
 
             // Every connection subscribed (its retry field flushed) before the clock starts.

@@ -103,7 +103,17 @@ public sealed class EventActorsNode : IAsyncDisposable
     /// Ends every SSE response (clients reconnect and resume), so the web server's shutdown does
     /// not wait on streams that never end by themselves. Publishes still work meanwhile.
     /// </summary>
-    public Task EndStreamsAsync() => Connections.GracefulStop(TimeSpan.FromSeconds(10));
+    public async Task EndStreamsAsync()
+    {
+        try
+        {
+            await Connections.Ask<ConnectionSupervisor.Closed>(ConnectionSupervisor.Close.Instance, TimeSpan.FromSeconds(10));
+        }
+        catch (Exception error) when (error is AskTimeoutException or InvalidOperationException)
+        {
+            // Past our patience, or the actor system has already stopped, which ended every stream.
+        }
+    }
 
     /// <summary>
     /// After the web server has stopped: topics answer every publish that reached them, then the

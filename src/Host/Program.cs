@@ -83,7 +83,9 @@ app.Lifetime.ApplicationStopped.Register(() => node.DisposeAsync().AsTask().GetA
 app.UseWhen(context => context.Request.Headers.Origin.Count > 0, cors => cors.UseCors());
 // A journal that cannot answer (PostgreSQL down, overloaded) is a 503 with Retry-After on
 // every route that reads it, not a 500: the client should come back, nothing is broken.
-app.Use(async (context, next) =>
+// Streams skip it: their responses start before anything can fail, and an open stream would
+// keep this middleware's frame for its whole life.
+app.UseWhen(context => !StreamEndpoints.IsStream(context), journal => journal.Use(async (context, next) =>
 {
     try
     {
@@ -96,7 +98,7 @@ app.Use(async (context, next) =>
         context.Response.Headers.RetryAfter = "1";
         await Results.Problem(title: "Journal unavailable", detail: error.Message, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
     }
-});
+}));
 app.UseDefaultFiles();
 app.UseStaticFiles();
 

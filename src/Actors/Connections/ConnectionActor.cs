@@ -22,7 +22,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
     private readonly IEventJournal _journal;
     private readonly ConnectionSettings _settings;
     private readonly CancellationToken _aborted;
-    private readonly TaskCompletionSource _completed;
+    private readonly StreamLifetime _lifetime;
     private readonly EventCursor[] _positions;        // per topic: epoch and last sequence written
     private readonly IActorRef?[] _topicActors;       // per topic: who feeds us, once subscribed
     private readonly List<(int Topic, ResetReason Reason)> _pendingResets = [];
@@ -30,7 +30,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
     private long _lastWriteTicks;                     // Environment.TickCount64 at the last flush
 
     public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
-        ConnectionSettings settings, CancellationToken aborted, TaskCompletionSource completed)
+        ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime)
     {
         _request = request;
         _output = output;
@@ -38,15 +38,15 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
         _journal = journal;
         _settings = settings;
         _aborted = aborted;
-        _completed = completed;
+        _lifetime = lifetime;
         _positions = new EventCursor[request.Topics.Count];
         _topicActors = new IActorRef?[request.Topics.Count];
         _awaitingSubscriptions = request.Topics.Count;
     }
 
     public static Props Props(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
-        ConnectionSettings settings, CancellationToken aborted, TaskCompletionSource completed) =>
-        Kernel.Props.Create(() => new ConnectionActor(request, output, registry, journal, settings, aborted, completed));
+        ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime) =>
+        Kernel.Props.Create(() => new ConnectionActor(request, output, registry, journal, settings, aborted, lifetime));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -54,6 +54,12 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
 
     protected override void PreStart()
     {
+        if (!_lifetime.TryAttach(Self))
+        {
+            Context.Stop(Self); // the client left before this actor started: nothing may be written
+            return;
+        }
+
         SseFrame.WriteRetry(_output, _settings.RetryMilliseconds);
         for (var i = 0; i < _request.Topics.Count; i++)
         {
@@ -71,7 +77,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
             topicActor?.Tell(new Unsubscribe(Self), Self);
         }
 
-        _completed.TrySetResult();
+        _lifetime.End();
     }
 
     // The two states match messages with a switch rather than ReceiveActor's handler lists:

@@ -10,24 +10,35 @@ namespace EventActors.Actors.Connections;
 public sealed class ConnectionSupervisor : ReceiveActor
 {
     private int _open;
+    private bool _closed;
+    private readonly List<IActorRef> _awaitingClose = [];
 
     public ConnectionSupervisor()
     {
         Receive<Open>(open =>
         {
-            Sender.Tell(Context.Watch(Context.ActorOf(open.Props)));
-            _open++;
-        });
-        Receive<Terminated>(_ => _open--);
-        Receive<GetOpenCount>(_ => Sender.Tell(_open));
-        Receive<DropAll>(_ =>
-        {
-            foreach (var connection in Context.Children)
+            if (_closed)
             {
-                connection.Tell(ConnectionActor.ClientGone.Instance, Self);
+                open.Lifetime.End(); // shutting down: the response ends and the client reconnects elsewhere
+                return;
             }
 
-            Sender.Tell(_open);
+            Context.Watch(Context.ActorOf(open.Props));
+            _open++;
+        });
+        Receive<Terminated>(_ =>
+        {
+            _open--;
+            AnswerCloseWhenEmpty();
+        });
+        Receive<GetOpenCount>(_ => Sender.Tell(_open));
+        Receive<DropAll>(_ => Sender.Tell(DropEveryConnection()));
+        Receive<Close>(_ =>
+        {
+            _closed = true;
+            DropEveryConnection();
+            _awaitingClose.Add(Sender);
+            AnswerCloseWhenEmpty();
         });
     }
 
@@ -35,8 +46,36 @@ public sealed class ConnectionSupervisor : ReceiveActor
 
     protected override SupervisorStrategy SupervisorStrategy() => Kernel.SupervisorStrategy.StoppingStrategy;
 
-    /// <summary>Starts a connection actor; answered with its <see cref="IActorRef"/>.</summary>
-    public sealed record Open(Props Props);
+    private int DropEveryConnection()
+    {
+        foreach (var connection in Context.Children)
+        {
+            connection.Tell(ConnectionActor.ClientGone.Instance, Self);
+        }
+
+        return _open;
+    }
+
+    private void AnswerCloseWhenEmpty()
+    {
+        if (!_closed || _open > 0)
+        {
+            return;
+        }
+
+        foreach (var waiting in _awaitingClose)
+        {
+            waiting.Tell(Closed.Instance);
+        }
+
+        _awaitingClose.Clear();
+    }
+
+    /// <summary>
+    /// Starts a connection actor for a response that waits on <paramref name="Lifetime"/>. Not
+    /// answered: the actor attaches itself to the lifetime, and a closed supervisor ends it.
+    /// </summary>
+    public sealed record Open(Props Props, StreamLifetime Lifetime);
 
     /// <summary>
     /// Ends every open stream (answered with how many were open). Their clients reconnect and
@@ -45,6 +84,21 @@ public sealed class ConnectionSupervisor : ReceiveActor
     public sealed record DropAll
     {
         public static readonly DropAll Instance = new();
+    }
+
+    /// <summary>
+    /// Ends every open stream and ends each new one at once (shutdown); answered with
+    /// <see cref="Closed"/> once no stream is open.
+    /// </summary>
+    public sealed record Close
+    {
+        public static readonly Close Instance = new();
+    }
+
+    /// <summary>The answer to <see cref="Close"/>.</summary>
+    public sealed record Closed
+    {
+        public static readonly Closed Instance = new();
     }
 
     /// <summary>Answered with the number of open connections (an int).</summary>

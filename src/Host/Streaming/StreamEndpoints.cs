@@ -11,22 +11,27 @@ namespace EventActors.Host.Streaming;
 /// <summary><c>GET /topics/{topic}/stream</c> and <c>GET /stream?topic=a&amp;topic=b</c>.</summary>
 internal static class StreamEndpoints
 {
-    /// <summary>The node is captured rather than bound from DI, which would keep a service scope alive for as long as each stream is open.</summary>
+    /// <summary>
+    /// Plain request delegates, and the node captured rather than bound from DI: an open stream
+    /// keeps whatever its request allocated for as long as it lasts, and these allocate least
+    /// (a parameter from DI would keep a service scope alive; a typed handler, its result wrapper).
+    /// </summary>
     public static void MapStreamEndpoints(this IEndpointRouteBuilder app, EventActorsNode node)
     {
-        app.MapGet("/topics/{topic}/stream", (HttpContext context, string topic) =>
-            Problem.ForTopic(topic, out var name) is { } invalid
-                ? Task.FromResult(invalid.ToResult())
-                : StreamAsync(context, node, TopicSet.Create(name), multiTopic: false));
+        app.MapGet("/topics/{topic}/stream", context =>
+            Problem.ForTopic(context.Request.RouteValues["topic"] as string ?? "", out var name) is { } invalid
+                ? invalid.ToResult().ExecuteAsync(context)
+                : StreamAsync(context, node, TopicSet.Create(name), multiTopic: false))
+            .WithMetadata(StreamEndpoint.Instance);
 
-        app.MapGet("/stream", Task<IResult> (HttpContext context) =>
+        app.MapGet("/stream", context =>
         {
             var names = new List<TopicName>();
             foreach (var text in context.Request.Query["topic"])
             {
                 if (Problem.ForTopic(text ?? "", out var name) is { } invalid)
                 {
-                    return Task.FromResult(invalid.ToResult());
+                    return invalid.ToResult().ExecuteAsync(context);
                 }
 
                 names.Add(name);
@@ -34,21 +39,24 @@ internal static class StreamEndpoints
 
             if (names.Count == 0)
             {
-                return Task.FromResult(new Problem(400, "No topic", "Name at least one topic: /stream?topic=a&topic=b.").ToResult());
+                return new Problem(400, "No topic", "Name at least one topic: /stream?topic=a&topic=b.").ToResult().ExecuteAsync(context);
             }
 
             return TopicSet.TryCreate(names, out var set, out var setError)
                 ? StreamAsync(context, node, set, multiTopic: true)
-                : Task.FromResult(new Problem(400, "Too many topics", setError).ToResult());
-        });
+                : new Problem(400, "Too many topics", setError).ToResult().ExecuteAsync(context);
+        }).WithMetadata(StreamEndpoint.Instance);
     }
 
-    private static async Task<IResult> StreamAsync(HttpContext context, EventActorsNode node, TopicSet topics, bool multiTopic)
+    /// <summary>Whether the request is for an SSE stream: its response starts before anything can fail.</summary>
+    public static bool IsStream(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<StreamEndpoint>() is not null;
+
+    private static Task StreamAsync(HttpContext context, EventActorsNode node, TopicSet topics, bool multiTopic)
     {
         var from = context.Request.Query["from"];
         if (!StringValues.IsNullOrEmpty(from) && from != "earliest")
         {
-            return new Problem(400, "Invalid 'from'", "The only value of 'from' is 'earliest'.").ToResult();
+            return new Problem(400, "Invalid 'from'", "The only value of 'from' is 'earliest'.").ToResult().ExecuteAsync(context);
         }
 
         var request = BuildRequest(context.Request, topics, multiTopic, from == "earliest");
@@ -58,27 +66,33 @@ internal static class StreamEndpoints
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no"; // nginx: pass events through as they come
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await response.StartAsync(context.RequestAborted); // headers now, before the first event
 
-        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var props = ConnectionActor.Props(request, response.BodyWriter, node.Topics, node.Journal,
-            node.ConnectionSettings, context.RequestAborted, completed);
-        IActorRef connection;
-        try
-        {
-            connection = await node.Connections.Ask<IActorRef>(new ConnectionSupervisor.Open(props), TimeSpan.FromSeconds(10));
-        }
-        catch (Exception error) when (error is AskTimeoutException or InvalidOperationException)
-        {
-            return Results.Empty; // shutting down: the response ends and the client reconnects
-        }
+        // The response's task is the lifetime's: no frame of this method stays alive per stream.
+        var lifetime = new StreamLifetime(context.RequestAborted);
+        var started = response.StartAsync(context.RequestAborted); // headers now, before the first event
+        return started.IsCompletedSuccessfully
+            ? Open(context, node, request, lifetime)
+            : OpenWhenStartedAsync(started, context, node, request, lifetime);
+    }
 
-        await using (context.RequestAborted.Register(() => connection.Tell(ConnectionActor.ClientGone.Instance, null)))
-        {
-            await completed.Task;
-        }
+    private static async Task OpenWhenStartedAsync(Task started, HttpContext context, EventActorsNode node, StreamRequest request, StreamLifetime lifetime)
+    {
+        await started;
+        await Open(context, node, request, lifetime);
+    }
 
-        return Results.Empty;
+    private static Task Open(HttpContext context, EventActorsNode node, StreamRequest request, StreamLifetime lifetime)
+    {
+        var props = ConnectionActor.Props(request, context.Response.BodyWriter, node.Topics, node.Journal,
+            node.ConnectionSettings, context.RequestAborted, lifetime);
+        node.Connections.Tell(new ConnectionSupervisor.Open(props, lifetime), ActorRefs.NoSender);
+        return lifetime.Task;
+    }
+
+    /// <summary>Marks the stream endpoints (<see cref="IsStream"/>).</summary>
+    private sealed class StreamEndpoint
+    {
+        public static readonly StreamEndpoint Instance = new();
     }
 
     private static StreamRequest BuildRequest(HttpRequest request, TopicSet topics, bool multiTopic, bool fromEarliest)
