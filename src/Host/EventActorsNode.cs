@@ -21,6 +21,8 @@ public sealed class EventActorsNode : IAsyncDisposable
         Journal = journal;
         Topics = topics;
         Connections = connections;
+        ConnectionSettings = new ConnectionSettings(
+            options.SubscriberCredit, options.HeartbeatInterval, options.RetryMilliseconds, options.CatchUpPageSize);
     }
 
     public ServerOptions Options { get; }
@@ -35,8 +37,8 @@ public sealed class EventActorsNode : IAsyncDisposable
     /// <summary>The <see cref="ConnectionSupervisor"/>.</summary>
     public IActorRef Connections { get; }
 
-    public ConnectionSettings ConnectionSettings => new(
-        Options.SubscriberCredit, Options.HeartbeatInterval, Options.RetryMilliseconds, Options.CatchUpPageSize);
+    /// <summary>One instance for every connection actor (each would otherwise keep a copy).</summary>
+    public ConnectionSettings ConnectionSettings { get; }
 
     public static EventActorsNode Start(ServerOptions options, ILoggerFactory loggerFactory)
     {

@@ -25,7 +25,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
     private readonly StreamLifetime _lifetime;
     private readonly EventCursor[] _positions;        // per topic: epoch and last sequence written
     private readonly IActorRef?[] _topicActors;       // per topic: who feeds us, once subscribed
-    private readonly List<(int Topic, ResetReason Reason)> _pendingResets = [];
+    private List<(int Topic, ResetReason Reason)>? _pendingResets; // rare: only resets learnt while subscribing
     private int _awaitingSubscriptions;
     private long _lastWriteTicks;                     // Environment.TickCount64 at the last flush
 
@@ -143,19 +143,19 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
         var index = Subscribe(subscribed);
         if (subscribed.Reset is { } reason)
         {
-            _pendingResets.Add((index, reason)); // written once every position is known
+            (_pendingResets ??= []).Add((index, reason)); // written once every position is known
         }
 
         if (--_awaitingSubscriptions == 0)
         {
             // Written now, before the stashed deliveries come back in front of the mailbox:
             // the client must learn of a reset before any event that follows it.
-            foreach (var (topic, pending) in _pendingResets)
+            foreach (var (topic, pending) in _pendingResets ?? [])
             {
                 WriteReset(topic, pending);
             }
 
-            _pendingResets.Clear();
+            _pendingResets = null;
             Context.Become(Live);
             Stash.UnstashAll();
             Self.Tell(AllSubscribed.Instance); // flushes the retry field and resets if nothing else does

@@ -172,7 +172,7 @@ internal sealed partial class ActorCell
         }
 
         _actor = null;
-        _behaviors = null;
+        ResetBehavior();
         Volatile.Read(ref _terminatedPromise)?.TrySetResult();
     }
 
@@ -198,7 +198,7 @@ internal sealed partial class ActorCell
         // A new incarnation starts clean: no timers, the first behaviour, and (as in Akka.NET)
         // whatever the old one had stashed back in front of the mailbox.
         _extras?.Timers?.CancelAll();
-        _behaviors = null;
+        ResetBehavior();
         if (_extras?.Stash is { } stash)
         {
             stash.UnstashAll();

@@ -29,7 +29,11 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
     private Suspension _suspension = Suspension.NotCreated;
     private ActorBase? _actor;
     private Envelope _current;
-    private List<Receive>? _behaviors;
+    // The current behaviour (null: the actor's own Receive) in a field, and below it, only once
+    // BecomeStacked is used, the stack: most actors Become now and then and never stack, and a
+    // list of one would cost 64 bytes per actor (per open stream).
+    private Receive? _behavior;
+    private List<Receive?>? _stackedBehaviors;
     private CellExtras? _extras;
 
     public ActorCell(ActorSystem system, Props props, ActorCell? parent, ActorPath path)
@@ -238,8 +242,7 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
                 throw new ActorKilledException("Kill");
             }
 
-            var behaviors = _behaviors;
-            var handled = behaviors is { Count: > 0 } ? behaviors[^1](message) : _actor!.Receive(message);
+            var handled = _behavior is { } behavior ? behavior(message) : _actor!.Receive(message);
             if (!handled)
             {
                 if (message is Terminated unhandledTerminated)
@@ -366,29 +369,33 @@ internal sealed partial class ActorCell : IActorContext, IThreadPoolWorkItem
     public void Become(Receive receive)
     {
         ArgumentNullException.ThrowIfNull(receive);
-        var behaviors = _behaviors ??= new List<Receive>(1);
-        if (behaviors.Count > 0)
-        {
-            behaviors[^1] = receive;
-        }
-        else
-        {
-            behaviors.Add(receive);
-        }
+        _behavior = receive;
     }
 
     public void BecomeStacked(Receive receive)
     {
         ArgumentNullException.ThrowIfNull(receive);
-        (_behaviors ??= new List<Receive>(2)).Add(receive);
+        (_stackedBehaviors ??= new List<Receive?>(2)).Add(_behavior);
+        _behavior = receive;
     }
 
     public void UnbecomeStacked()
     {
-        if (_behaviors is { Count: > 0 } behaviors)
+        if (_stackedBehaviors is { Count: > 0 } below)
         {
-            behaviors.RemoveAt(behaviors.Count - 1);
+            _behavior = below[^1];
+            below.RemoveAt(below.Count - 1);
         }
+        else
+        {
+            _behavior = null;
+        }
+    }
+
+    private void ResetBehavior()
+    {
+        _behavior = null;
+        _stackedBehaviors = null;
     }
 
     internal ActorTimers Timers => Extras.Timers ??= new ActorTimers(this);

@@ -1,16 +1,18 @@
 namespace EventActors.Actors.Kernel;
 
 /// <summary>
-/// A set of actor refs held in one field while it has at most one member, as most death-watch
-/// sets do (a connection watches its topic, and is watched by it): a one-element HashSet cost
-/// ~200 bytes per set, per open stream twice (docs/benchmarks.md, idle connections). Equality
+/// A set of actor refs held in two fields while it has at most two members, as most death-watch
+/// sets do (a connection watches its topic, and is watched by it and by its supervisor): a small
+/// HashSet cost ~140-200 bytes per set, per open stream twice (docs/benchmarks.md, idle
+/// connections). Equality
 /// is the refs' own, as a HashSet's default comparer has it. A mutable struct: use it only as a
 /// field, never copied.
 /// </summary>
 internal struct ActorRefSet
 {
-    private IInternalActorRef? _one;
-    private HashSet<IInternalActorRef>? _many;
+    private IInternalActorRef? _first;
+    private IInternalActorRef? _second;
+    private HashSet<IInternalActorRef>? _many; // once a third member came; the fields stay empty from then on
 
     public bool Add(IInternalActorRef actor)
     {
@@ -19,19 +21,25 @@ internal struct ActorRefSet
             return many.Add(actor);
         }
 
-        if (_one is null)
-        {
-            _one = actor;
-            return true;
-        }
-
-        if (_one.Equals(actor))
+        if (actor.Equals(_first) || actor.Equals(_second))
         {
             return false;
         }
 
-        _many = [_one, actor];
-        _one = null;
+        if (_first is null)
+        {
+            _first = actor;
+        }
+        else if (_second is null)
+        {
+            _second = actor;
+        }
+        else
+        {
+            _many = [_first, _second, actor];
+            _first = _second = null;
+        }
+
         return true;
     }
 
@@ -42,9 +50,15 @@ internal struct ActorRefSet
             return many.Remove(actor);
         }
 
-        if (_one is not null && _one.Equals(actor))
+        if (actor.Equals(_first))
         {
-            _one = null;
+            _first = null;
+            return true;
+        }
+
+        if (actor.Equals(_second))
+        {
+            _second = null;
             return true;
         }
 
@@ -54,8 +68,15 @@ internal struct ActorRefSet
     /// <summary>Empties the set and returns what it held.</summary>
     public IInternalActorRef[] Drain()
     {
-        IInternalActorRef[] members = _many is { } many ? [.. many] : _one is { } one ? [one] : [];
-        _one = null;
+        IInternalActorRef[] members = _many is { } many ? [.. many]
+            : (_first, _second) switch
+            {
+                ({ } first, { } second) => [first, second],
+                ({ } first, null) => [first],
+                (null, { } second) => [second],
+                _ => [],
+            };
+        _first = _second = null;
         _many?.Clear();
         return members;
     }
