@@ -60,6 +60,9 @@ internal sealed record IdleResult
         report.Set("serverRssBeforeMiB", ServerBefore is { } b ? b.RssKiB / 1024.0 : null, 1);
         report.Set("serverRssAfterMiB", ServerAfter is { } a ? a.RssKiB / 1024.0 : null, 1);
         report.Set("serverBytesPerConnection", perConnection, 0);
+        // Several server processes: their RSS with the pages of the files they all map counted once.
+        report.Set("serverRssFilesOnceBeforeMiB", ServerBefore is { } fb ? fb.FilesOnceKiB / 1024.0 : null, 1);
+        report.Set("serverRssFilesOnceAfterMiB", ServerAfter is { } fa ? fa.FilesOnceKiB / 1024.0 : null, 1);
         report.Set("generatorBytesPerConnection", generatorPerConnection, 0);
         report.Set("open", Hold.Open);
         report.Set("dropped", Hold.Dropped);
@@ -70,7 +73,10 @@ internal sealed record IdleResult
                     (GeneratorProcesses > 1 ? $", from {GeneratorProcesses} generator processes" : ""));
         LoadRun.ReportConnect(report, Connect);
         report.Line($"  server:   RSS {(ServerBefore?.RssKiB ?? 0) / 1024.0:F1} MiB before, {(ServerAfter?.RssKiB ?? 0) / 1024.0:F1} MiB with the streams open: " +
-                    $"{(perConnection is { } p ? $"{p:N0}" : "-")} bytes per connection");
+                    $"{(perConnection is { } p ? $"{p:N0}" : "-")} bytes per connection" +
+                    (ServerBefore is { } sb && ServerAfter is { } sa && sa.FilesOnceKiB != sa.RssKiB
+                        ? $"; with the files they all map counted once, {sb.FilesOnceKiB / 1024.0:F1} MiB before, {sa.FilesOnceKiB / 1024.0:F1} MiB with the streams open"
+                        : ""));
         report.Line($"  generator: {(generatorPerConnection is { } g ? $"{g:N0}" : "-")} bytes of RSS per connection");
         report.Line($"  hold:     {Hold.Open:N0} open at the end, {Hold.Dropped:N0} closed by the server, {Hold.Heartbeats:N0} heartbeats (comments) received");
         return report;

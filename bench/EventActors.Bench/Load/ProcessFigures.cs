@@ -34,10 +34,13 @@ internal sealed record ProcessFigures
             report.Set("serverRssFinalMiB", server.LastRssMiB, 1);
             report.Set("serverRssPeakMiB", server.PeakRssMiB, 1); // VmHWM: the kernel's peak since the server started
             report.Set("serverRssBaselineMiB", ServerBaseline is { } baseline ? baseline.RssKiB / 1024.0 : null, 1);
+            report.Set("serverRssFilesOnceMiB", server.MaxFilesOnceMiB, 1); // see ProcessSampler: shared file pages counted once
+            report.Set("serverRssFilesOnceFinalMiB", server.LastFilesOnceMiB, 1);
             report.Set("serverCpuPercent", ServerCpuPercent, 1);
             var pids = server.Pids.Count == 1 ? $"pid {server.Pids[0]}" : $"pids {string.Join(", ", server.Pids)} (summed)";
             report.Line($"  server:   {pids}, CPU {Percent(ServerCpuPercent)} of one core (mean over the window), RSS max {server.MaxRssMiB:F1} MiB, " +
                         $"final {server.LastRssMiB:F1} MiB, before the run {(ServerBaseline?.RssKiB ?? 0) / 1024.0:F1} MiB" +
+                        (server.Pids.Count > 1 ? $"; with the files they all map counted once, max {server.MaxFilesOnceMiB:F1} MiB, final {server.LastFilesOnceMiB:F1} MiB" : "") +
                         (server.Gone ? $" ({(server.Pids.Count == 1 ? "the server" : "a server process")} exited during the run)" : ""));
         }
         else

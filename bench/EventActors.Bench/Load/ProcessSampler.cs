@@ -9,7 +9,11 @@ namespace EventActors.Bench.Load;
 /// load scenarios are. CPU is reported as a percentage of one core, so 200 % is both cores here.
 /// A server made of several processes (several nodes, nginx's master and workers) is sampled as
 /// one: every reading reads each process at the same moment and sums them, so the series, its
-/// maximum and the CPU between two readings are the whole server's.
+/// maximum and the CPU between two readings are the whole server's. Summed RSS counts the pages
+/// of files every process maps (the runtime, the libraries: the same files for several nodes of
+/// one build) once per process; <see cref="Sample.FilesOnceKiB"/> counts them once, as the
+/// machine holds them: each process's anonymous and shared-memory pages (RssAnon + RssShmem,
+/// its own heap, stacks and JIT code), plus the largest file-backed share (RssFile) of any one.
 /// </summary>
 internal sealed class ProcessSampler : IAsyncDisposable
 {
@@ -46,8 +50,10 @@ internal sealed class ProcessSampler : IAsyncDisposable
     /// One reading: when, resident memory in KiB, its peak so far, and CPU seconds used since the
     /// process started; summed over the processes. The peak is then the sum of each one's peak,
     /// an upper bound on the group's (they need not have peaked at the same time).
+    /// <see cref="FilesOnceKiB"/> is the RSS with the file-backed pages counted once (equal to
+    /// <see cref="RssKiB"/> for one process, give or take pages the kernel reports late).
     /// </summary>
-    public readonly record struct Sample(long Micros, long RssKiB, long PeakRssKiB, double CpuSeconds);
+    public readonly record struct Sample(long Micros, long RssKiB, long PeakRssKiB, double CpuSeconds, long FilesOnceKiB);
 
     public IReadOnlyList<int> Pids => _pids;
 
@@ -103,6 +109,10 @@ internal sealed class ProcessSampler : IAsyncDisposable
 
     public double LastRssMiB => Samples.Select(s => s.RssKiB).LastOrDefault() / 1024.0;
 
+    public double MaxFilesOnceMiB => Samples.Select(s => s.FilesOnceKiB).DefaultIfEmpty().Max() / 1024.0;
+
+    public double LastFilesOnceMiB => Samples.Select(s => s.FilesOnceKiB).LastOrDefault() / 1024.0;
+
     /// <summary>Mean CPU between two samples, in percent of one core.</summary>
     public static double CpuPercent(Sample from, Sample to) =>
         to.Micros <= from.Micros ? 0 : (to.CpuSeconds - from.CpuSeconds) / LoadClock.Seconds(to.Micros - from.Micros) * 100;
@@ -129,7 +139,7 @@ internal sealed class ProcessSampler : IAsyncDisposable
     private Sample? Read()
     {
         var now = LoadClock.Micros();
-        long rss = 0, peak = 0;
+        long rss = 0, peak = 0, own = 0, largestFiles = 0;
         double cpu = 0;
         foreach (var pid in _pids)
         {
@@ -138,19 +148,22 @@ internal sealed class ProcessSampler : IAsyncDisposable
                 return null;
             }
 
-            rss += one.RssKiB;
-            peak += one.PeakRssKiB;
-            cpu += one.CpuSeconds;
+            rss += one.Sample.RssKiB;
+            peak += one.Sample.PeakRssKiB;
+            cpu += one.Sample.CpuSeconds;
+            own += one.Sample.RssKiB - one.FileKiB;
+            largestFiles = Math.Max(largestFiles, one.FileKiB);
         }
 
-        return new Sample(now, rss, peak, cpu);
+        return new Sample(now, rss, peak, cpu, own + largestFiles);
     }
 
-    private static Sample? ReadOne(int pid, long now)
+    /// <summary>One process: its sample and the file-backed part of its RSS (RssFile).</summary>
+    private static (Sample Sample, long FileKiB)? ReadOne(int pid, long now)
     {
         try
         {
-            long rss = 0, peak = 0;
+            long rss = 0, peak = 0, file = 0;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
@@ -161,6 +174,10 @@ internal sealed class ProcessSampler : IAsyncDisposable
                 {
                     peak = KiB(line);
                 }
+                else if (line.StartsWith("RssFile:", StringComparison.Ordinal))
+                {
+                    file = KiB(line);
+                }
             }
 
             // /proc/PID/stat: "pid (comm) state ..." where comm may hold spaces; fields after the
@@ -168,7 +185,7 @@ internal sealed class ProcessSampler : IAsyncDisposable
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return new Sample(now, rss, peak, ticks / TicksPerSecond);
+            return (new Sample(now, rss, peak, ticks / TicksPerSecond, rss), file);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {
