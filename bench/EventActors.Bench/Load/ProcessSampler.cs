@@ -11,9 +11,11 @@ namespace EventActors.Bench.Load;
 /// one: every reading reads each process at the same moment and sums them, so the series, its
 /// maximum and the CPU between two readings are the whole server's. Summed RSS counts the pages
 /// of files every process maps (the runtime, the libraries: the same files for several nodes of
-/// one build) once per process; <see cref="Sample.FilesOnceKiB"/> counts them once, as the
-/// machine holds them: each process's anonymous and shared-memory pages (RssAnon + RssShmem,
-/// its own heap, stacks and JIT code), plus the largest file-backed share (RssFile) of any one.
+/// one build) once per process; <see cref="Sample.FilesOnceKiB"/> estimates them counted once:
+/// each process's anonymous and shared-memory pages (RssAnon + RssShmem,
+/// its own heap, stacks and JIT code), plus the largest file-backed share (RssFile) of any one. An estimate:
+/// files only one process maps count only where they are largest, and copy-on-write pages
+/// shared after a fork (nginx's workers) still count once per process.
 /// </summary>
 internal sealed class ProcessSampler : IAsyncDisposable
 {
@@ -50,8 +52,8 @@ internal sealed class ProcessSampler : IAsyncDisposable
     /// One reading: when, resident memory in KiB, its peak so far, and CPU seconds used since the
     /// process started; summed over the processes. The peak is then the sum of each one's peak,
     /// an upper bound on the group's (they need not have peaked at the same time).
-    /// <see cref="FilesOnceKiB"/> is the RSS with the file-backed pages counted once (equal to
-    /// <see cref="RssKiB"/> for one process, give or take pages the kernel reports late).
+    /// <see cref="FilesOnceKiB"/> estimates the RSS with the file-backed pages counted once
+    /// (for one process it is <see cref="RssKiB"/>).
     /// </summary>
     public readonly record struct Sample(long Micros, long RssKiB, long PeakRssKiB, double CpuSeconds, long FilesOnceKiB);
 

@@ -36,7 +36,13 @@ public sealed class ConnectionSupervisor : ReceiveActor
         Receive<Close>(_ =>
         {
             _closed = true;
-            DropEveryConnection();
+            // Stopped, not told ClientGone: a stop is a system message, taken even while a
+            // connection waits on a flush to a client that does not read.
+            foreach (var connection in Context.Children)
+            {
+                Context.Stop(connection);
+            }
+
             _awaitingClose.Add(Sender);
             AnswerCloseWhenEmpty();
         });

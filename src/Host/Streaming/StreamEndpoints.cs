@@ -83,6 +83,11 @@ internal static class StreamEndpoints
 
     private static Task Open(HttpContext context, EventActorsNode node, StreamRequest request, StreamLifetime lifetime)
     {
+        if (lifetime.Task.IsCompleted)
+        {
+            return lifetime.Task; // the client left while the headers went out: no actor for it
+        }
+
         var props = ConnectionActor.Props(request, context.Response.BodyWriter, node.Topics, node.Journal,
             node.ConnectionSettings, context.RequestAborted, lifetime);
         node.Connections.Tell(new ConnectionSupervisor.Open(props, lifetime), ActorRefs.NoSender);
