@@ -81,24 +81,6 @@ app.Lifetime.ApplicationStopped.Register(() => node.DisposeAsync().AsTask().GetA
 // provider from the request's services, creating a service scope per request that an open
 // stream keeps for its lifetime: same-origin and non-browser clients skip it.
 app.UseWhen(context => context.Request.Headers.Origin.Count > 0, cors => cors.UseCors());
-// A journal that cannot answer (PostgreSQL down, overloaded) is a 503 with Retry-After on
-// every route that reads it, not a 500: the client should come back, nothing is broken.
-// Streams skip it: their responses start before anything can fail, and an open stream would
-// keep this middleware's frame for its whole life.
-app.UseWhen(context => !StreamEndpoints.IsStream(context), journal => journal.Use(async (context, next) =>
-{
-    try
-    {
-        await next(context);
-    }
-    catch (Exception error) when (error is EventActors.Actors.Journal.JournalException or EventActors.Actors.Topics.JournalUnavailableException
-        && !context.Response.HasStarted)
-    {
-        context.Response.Clear();
-        context.Response.Headers.RetryAfter = "1";
-        await Results.Problem(title: "Journal unavailable", detail: error.Message, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
-    }
-}));
 app.UseDefaultFiles();
 app.UseStaticFiles();
 

@@ -20,11 +20,30 @@ internal static class TopicEndpoints
     /// </summary>
     public static void MapTopicEndpoints(this IEndpointRouteBuilder app, EventActorsNode node)
     {
-        app.MapPost("/topics/{topic}/events", (HttpContext context, string topic) => PublishAsync(context, topic, node));
-        app.MapGet("/topics/{topic}/events", (HttpContext context, string topic) => HistoryAsync(context, topic, node));
-        app.MapGet("/topics/{topic}", (HttpContext context, string topic) => InfoAsync(context, topic, node));
-        app.MapGet("/topics", Task<IResult> (HttpContext context) => ListAsync(context, node));
-        app.MapDelete("/topics/{topic}", (HttpContext context, string topic) => DeleteAsync(context, topic, node));
+        var topics = app.MapGroup("").AddEndpointFilter(JournalUnavailableAs503);
+        topics.MapPost("/topics/{topic}/events", (HttpContext context, string topic) => PublishAsync(context, topic, node));
+        topics.MapGet("/topics/{topic}/events", (HttpContext context, string topic) => HistoryAsync(context, topic, node));
+        topics.MapGet("/topics/{topic}", (HttpContext context, string topic) => InfoAsync(context, topic, node));
+        topics.MapGet("/topics", Task<IResult> (HttpContext context) => ListAsync(context, node));
+        topics.MapDelete("/topics/{topic}", (HttpContext context, string topic) => DeleteAsync(context, topic, node));
+    }
+
+    /// <summary>
+    /// A journal that cannot answer (PostgreSQL down, overloaded) is a 503 with Retry-After on
+    /// every route that reads it, not a 500: the client should come back, nothing is broken. These
+    /// routes read the journal before they return their result, so the filter sees every failure.
+    /// </summary>
+    private static async ValueTask<object?> JournalUnavailableAs503(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(invocation);
+        }
+        catch (Exception error) when (error is JournalException or JournalUnavailableException && !invocation.HttpContext.Response.HasStarted)
+        {
+            invocation.HttpContext.Response.Headers.RetryAfter = "1";
+            return Results.Problem(title: "Journal unavailable", detail: error.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
     }
 
     private static async Task<IResult> PublishAsync(HttpContext context, string topic, EventActorsNode node)

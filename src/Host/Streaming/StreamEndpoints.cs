@@ -21,8 +21,7 @@ internal static class StreamEndpoints
         app.MapGet("/topics/{topic}/stream", context =>
             Problem.ForTopic(context.Request.RouteValues["topic"] as string ?? "", out var name) is { } invalid
                 ? invalid.ToResult().ExecuteAsync(context)
-                : StreamAsync(context, node, TopicSet.Create(name), multiTopic: false))
-            .WithMetadata(StreamEndpoint.Instance);
+                : StreamAsync(context, node, TopicSet.Create(name), multiTopic: false));
 
         app.MapGet("/stream", context =>
         {
@@ -45,11 +44,8 @@ internal static class StreamEndpoints
             return TopicSet.TryCreate(names, out var set, out var setError)
                 ? StreamAsync(context, node, set, multiTopic: true)
                 : new Problem(400, "Too many topics", setError).ToResult().ExecuteAsync(context);
-        }).WithMetadata(StreamEndpoint.Instance);
+        });
     }
-
-    /// <summary>Whether the request is for an SSE stream: its response starts before anything can fail.</summary>
-    public static bool IsStream(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<StreamEndpoint>() is not null;
 
     private static Task StreamAsync(HttpContext context, EventActorsNode node, TopicSet topics, bool multiTopic)
     {
@@ -92,12 +88,6 @@ internal static class StreamEndpoints
             node.ConnectionSettings, context.RequestAborted, lifetime);
         node.Connections.Tell(new ConnectionSupervisor.Open(props, lifetime), ActorRefs.NoSender);
         return lifetime.Task;
-    }
-
-    /// <summary>Marks the stream endpoints (<see cref="IsStream"/>).</summary>
-    private sealed class StreamEndpoint
-    {
-        public static readonly StreamEndpoint Instance = new();
     }
 
     private static StreamRequest BuildRequest(HttpRequest request, TopicSet topics, bool multiTopic, bool fromEarliest)
