@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using EventActors.Actors.Connections;
 using EventActors.Actors.Journal;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 using EventActors.Actors.Topics;
 using EventActors.Protocol;
 

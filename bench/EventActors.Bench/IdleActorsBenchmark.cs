@@ -1,65 +1,78 @@
 using System.Diagnostics;
 using System.Globalization;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
+using Akka.Configuration;
 
 namespace EventActors.Bench;
 
 /// <summary>
-/// What an idle actor costs: creates N actors, has each handle one message (so its mailbox
-/// and behaviour are in the state a real idle actor is in), then measures the managed heap
-/// growth per actor after a full collection, and the creation rate.
+/// What an idle Akka.NET actor costs: creates N actors as children of one parent (as the
+/// connection supervisor creates connection actors), has each handle one message (so its mailbox
+/// and behaviour are in the state a real idle actor is in), then measures the managed heap growth
+/// per actor after a full collection, and the creation rate.
 /// </summary>
+/// <remarks>
+/// <c>--kind receive</c> is a <c>ReceiveActor</c> with one typed handler (handler lists are built per
+/// instance); <c>--kind untyped</c> an <c>UntypedActor</c> that switches on the message, the shape
+/// of the connection actor; <c>--kind stream</c> adds what a connection actor has on top:
+/// <c>IWithTimers</c> with one timer armed and <c>IWithUnboundedStash</c>.
+/// </remarks>
 internal sealed class IdleActorsBenchmark : IBenchmark
 {
-    public string Description => "bytes per idle actor and actor creation rate";
+    public string Description => "bytes per idle Akka.NET actor and actor creation rate";
 
-    public string Usage => "[--actors 1000000] [--json]";
+    public string Usage => "[--actors 1000000] [--kind receive|untyped|stream] [--json]";
 
     public async Task<int> RunAsync(BenchmarkOptions options)
     {
         var count = options.Int("actors", 1_000_000);
+        var kind = options.String("kind") ?? "receive";
         if (count < 1)
         {
             throw new BenchmarkOptionException("--actors must be at least 1");
         }
 
-        var system = ActorSystem.Create("idle");
+        if (kind is not ("receive" or "untyped" or "stream"))
+        {
+            throw new BenchmarkOptionException("--kind must be receive, untyped or stream");
+        }
+
+        var system = ActorSystem.Create("idle", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
         try
         {
-            var baseline = HeapAfterFullCollection();
+            var parent = system.ActorOf(Props.Create(() => new Parent()), "parent");
+            // Warm-up: one actor of the kind, so the JIT and Akka's caches are past their first use.
+            await parent.Ask<Parent.Created>(new Parent.Create(PropsOf(kind, new Countdown(1), new Countdown(1)), 1), TimeSpan.FromMinutes(1));
+
             var started = new Countdown(count);
             var handled = new Countdown(count);
+            // One Props for all: Props are immutable recipes, and sharing them is what a careful
+            // caller does when the actors are alike.
+            var props = PropsOf(kind, started, handled);
+            var baseline = HeapAfterFullCollection();
 
             var stopwatch = Stopwatch.StartNew();
-            var refs = new IActorRef[count];
-            // One Props for all: Props are immutable recipes, and sharing them is what a careful
-            // caller does; a Props per actor with its own closure adds about 150 bytes each.
-            var props = Props.Create(() => new IdleActor(started, handled));
-            for (var i = 0; i < count; i++)
-            {
-                refs[i] = system.ActorOf(props);
-            }
-
+            var created = await parent.Ask<Parent.Created>(new Parent.Create(props, count), TimeSpan.FromMinutes(30));
             await started.Task;
             var creationSeconds = stopwatch.Elapsed.TotalSeconds;
 
-            foreach (var actor in refs)
+            foreach (var actor in created.Children)
             {
-                actor.Tell(IdleActor.Touch.Instance, null);
+                actor.Tell(Touch.Instance, ActorRefs.NoSender);
             }
 
             await handled.Task;
-            refs = null;
+            created = null;
 
             var heap = HeapAfterFullCollection();
             var bytesPerActor = (double)(heap - baseline) / count;
             var actorsPerSecond = count / creationSeconds;
             var workingSet = Environment.WorkingSet;
             options.Report(
-                new { benchmark = "idle-actors", actors = count, bytesPerActor, actorsPerSecond, workingSetBytes = workingSet },
+                new { benchmark = "idle-actors", kind, actors = count, bytesPerActor, actorsPerSecond, workingSetBytes = workingSet },
                 string.Create(CultureInfo.InvariantCulture,
-                    $"{count:N0} idle actors: {bytesPerActor:F0} bytes per actor (managed heap), created at {actorsPerSecond:N0} actors/s, process working set {workingSet / (1024.0 * 1024):F0} MiB"));
-            GC.KeepAlive(system);
+                    $"{count:N0} idle actors ({kind}): {bytesPerActor:F0} bytes per actor (managed heap), created at {actorsPerSecond:N0} actors/s, process working set {workingSet / (1024.0 * 1024):F0} MiB"));
+            GC.KeepAlive(parent);
             return 0;
         }
         finally
@@ -67,6 +80,13 @@ internal sealed class IdleActorsBenchmark : IBenchmark
             await system.Terminate();
         }
     }
+
+    private static Props PropsOf(string kind, Countdown started, Countdown handled) => kind switch
+    {
+        "receive" => Props.Create(() => new IdleReceiveActor(started, handled)),
+        "untyped" => Props.Create(() => new IdleUntypedActor(started, handled)),
+        _ => Props.Create(() => new IdleStreamActor(started, handled)),
+    };
 
     private static long HeapAfterFullCollection()
     {
@@ -93,13 +113,37 @@ internal sealed class IdleActorsBenchmark : IBenchmark
         }
     }
 
+    private sealed class Touch
+    {
+        public static readonly Touch Instance = new();
+    }
+
+    /// <summary>Creates children on request, as the connection supervisor does.</summary>
+    private sealed class Parent : ReceiveActor
+    {
+        public Parent() => Receive<Create>(create =>
+        {
+            var children = new IActorRef[create.Count];
+            for (var i = 0; i < children.Length; i++)
+            {
+                children[i] = Context.ActorOf(create.Props);
+            }
+
+            Sender.Tell(new Created(children));
+        });
+
+        public sealed record Create(Props Props, int Count);
+
+        public sealed record Created(IActorRef[] Children);
+    }
+
     /// <summary>A typical small actor: one typed handler, a little state.</summary>
-    private sealed class IdleActor : ReceiveActor
+    private sealed class IdleReceiveActor : ReceiveActor
     {
         private readonly Countdown _started;
         private int _touched;
 
-        public IdleActor(Countdown started, Countdown handled)
+        public IdleReceiveActor(Countdown started, Countdown handled)
         {
             _started = started;
             Receive<Touch>(_ =>
@@ -110,10 +154,47 @@ internal sealed class IdleActorsBenchmark : IBenchmark
         }
 
         protected override void PreStart() => _started.Signal();
+    }
 
-        public sealed class Touch
+    /// <summary>The same, matching messages in one method.</summary>
+    private sealed class IdleUntypedActor(Countdown started, Countdown handled) : UntypedActor
+    {
+        private int _touched;
+
+        protected override void PreStart() => started.Signal();
+
+        protected override void OnReceive(object message)
         {
-            public static readonly Touch Instance = new();
+            if (message is Touch)
+            {
+                _touched++;
+                handled.Signal();
+            }
+        }
+    }
+
+    /// <summary>An untyped actor with a timer armed and a stash: what a connection actor carries.</summary>
+    private sealed class IdleStreamActor(Countdown started, Countdown handled) : UntypedActor, IWithTimers, IWithUnboundedStash
+    {
+        private int _touched;
+
+        public ITimerScheduler Timers { get; set; } = null!;
+
+        public IStash Stash { get; set; } = null!;
+
+        protected override void PreStart()
+        {
+            Timers.StartSingleTimer("heartbeat", Touch.Instance, TimeSpan.FromHours(1));
+            started.Signal();
+        }
+
+        protected override void OnReceive(object message)
+        {
+            if (message is Touch)
+            {
+                _touched++;
+                handled.Signal();
+            }
         }
     }
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Journal.Postgres;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 using EventActors.Protocol;
 
 namespace EventActors.Bench;

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
+using Akka.Configuration;
 
 namespace EventActors.Bench;
 
 /// <summary>
-/// Akka.NET's PingPong, in its shape: one client/destination pair per processor; each client
+/// Akka.NET's PingPong (src/benchmark/PingPong in its repository), on Akka.NET itself: one client/destination pair per processor; each client
 /// starts with up to 1,000 messages in flight and sends the next one when a reply arrives.
 /// Counted as Akka.NET counts it: every round trip is two messages (one each way), and
 /// messages/s = 2 x round trips / elapsed seconds.
@@ -81,10 +82,8 @@ internal sealed class PingPongBenchmark : IBenchmark
 
     private static async Task<TimeSpan> RunOnceAsync(int throughput, int pairs, long roundTrips)
     {
-        var system = ActorSystem.Create("pingpong", new ActorSystemSettings
-        {
-            DefaultDispatcher = new DispatcherSettings { Throughput = throughput },
-        });
+        var system = ActorSystem.Create("pingpong", ConfigurationFactory.ParseString(
+            $"akka.actor.default-dispatcher.throughput = {throughput}\nakka.loglevel = WARNING"));
         try
         {
             var perClient = roundTrips / pairs;
@@ -102,7 +101,7 @@ internal sealed class PingPongBenchmark : IBenchmark
             var stopwatch = Stopwatch.StartNew();
             foreach (var client in clients)
             {
-                client.Tell(Run.Instance, null);
+                client.Tell(Run.Instance, ActorRefs.NoSender);
             }
 
             await Task.WhenAll(done);
@@ -124,21 +123,17 @@ internal sealed class PingPongBenchmark : IBenchmark
         public static readonly Run Instance = new();
     }
 
-    private sealed class Destination : ActorBase
+    private sealed class Destination : UntypedActor
     {
-        protected internal override bool Receive(object message)
-        {
-            Sender.Tell(message, Self);
-            return true;
-        }
+        protected override void OnReceive(object message) => Sender.Tell(message, Self);
     }
 
-    private sealed class Client(IActorRef destination, long repeat, TaskCompletionSource finished) : ActorBase
+    private sealed class Client(IActorRef destination, long repeat, TaskCompletionSource finished) : UntypedActor
     {
         private long _sent;
         private long _received;
 
-        protected internal override bool Receive(object message)
+        protected override void OnReceive(object message)
         {
             if (message is Message)
             {
@@ -152,22 +147,19 @@ internal sealed class PingPongBenchmark : IBenchmark
                 {
                     finished.TrySetResult();
                 }
-
-                return true;
             }
-
-            if (message is Run)
+            else if (message is Run)
             {
                 for (var i = 0; i < Math.Min(1000, repeat); i++)
                 {
                     destination.Tell(Message.Instance, Self);
                     _sent++;
                 }
-
-                return true;
             }
-
-            return false;
+            else
+            {
+                Unhandled(message);
+            }
         }
     }
 }

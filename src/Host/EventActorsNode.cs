@@ -1,94 +1,102 @@
+using Akka.Actor;
+using Akka;
+using Akka.Hosting;
 using EventActors.Actors.Connections;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Journal.Postgres;
-using EventActors.Actors.Kernel;
 using EventActors.Actors.Topics;
 
 namespace EventActors.Host;
 
 /// <summary>
-/// One running node: its actor system, journal, topic registry and connection supervisor.
-/// Stops in the order that loses nothing: streams end first (clients reconnect and resume
-/// elsewhere or later), then topics finish their writes, then the journal commits what it
+/// What the endpoints of one node reach: its settings, its journal, and its two top-level actors
+/// (the <see cref="TopicRegistry"/> and the <see cref="ConnectionSupervisor"/>, from Akka.Hosting's
+/// actor registry). Akka.Hosting starts the actor system; <see cref="StartAsync"/>, run as its
+/// actor starter, opens the journal, starts the actors and puts the node's shutdown into the
+/// system's CoordinatedShutdown, in the order that loses nothing: streams end first (clients
+/// reconnect and resume), then topics finish their writes, then the journal commits what it
 /// accepted, then the actor system stops.
 /// </summary>
-public sealed class EventActorsNode : IAsyncDisposable
+public sealed partial class EventActorsNode(
+    ServerOptions options,
+    IRequiredActor<TopicRegistry> topics,
+    IRequiredActor<ConnectionSupervisor> connections,
+    ILoggerFactory loggerFactory)
 {
-    private EventActorsNode(ServerOptions options, ActorSystem system, IEventJournal journal, IActorRef topics, IActorRef connections)
-    {
-        Options = options;
-        System = system;
-        Journal = journal;
-        Topics = topics;
-        Connections = connections;
-        ConnectionSettings = new ConnectionSettings(
-            options.SubscriberCredit, options.HeartbeatInterval, options.RetryMilliseconds, options.CatchUpPageSize);
-    }
+    /// <summary>How long one shutdown step waits (for streams to end, for topics to finish their writes).</summary>
+    private static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(10);
 
-    public ServerOptions Options { get; }
+    private readonly ILogger _logger = loggerFactory.CreateLogger<EventActorsNode>();
+    private IEventJournal? _journal;
 
-    public ActorSystem System { get; }
+    public ServerOptions Options { get; } = options;
 
-    public IEventJournal Journal { get; }
+    /// <summary>The journal; open once the actor system has started (before Kestrel takes a request).</summary>
+    public IEventJournal Journal => _journal ?? throw new InvalidOperationException("The node has not started yet.");
 
     /// <summary>The <see cref="TopicRegistry"/>: send it any <see cref="ITopicMessage"/>.</summary>
-    public IActorRef Topics { get; }
+    public IActorRef Topics => topics.ActorRef;
 
     /// <summary>The <see cref="ConnectionSupervisor"/>.</summary>
-    public IActorRef Connections { get; }
+    public IActorRef Connections => connections.ActorRef;
 
     /// <summary>One instance for every connection actor (each would otherwise keep a copy).</summary>
-    public ConnectionSettings ConnectionSettings { get; }
+    public ConnectionSettings ConnectionSettings { get; } = new(
+        options.SubscriberCredit, options.HeartbeatInterval, options.RetryMilliseconds, options.CatchUpPageSize);
 
-    public static EventActorsNode Start(ServerOptions options, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// Akka.Hosting's actor starter: opens the journal (a PostgreSQL journal creates or migrates its
+    /// schema first: a node that cannot reach its database at start fails fast and says so), starts
+    /// the two top-level actors, registers them, and adds the node's shutdown to CoordinatedShutdown.
+    /// </summary>
+    internal async Task StartAsync(ActorSystem system, IActorRegistry registry)
     {
-        options.Validate();
-        var system = ActorSystem.Create("eventactors", new ActorSystemSettings { LoggerFactory = loggerFactory });
-        IEventJournal journal;
-        try
-        {
-            journal = OpenJournal(options, system, loggerFactory.CreateLogger<EventActorsNode>());
-        }
-        catch
-        {
-            system.Terminate().GetAwaiter().GetResult();
-            throw;
-        }
+        _journal = await OpenJournalAsync(system);
+        var maxEventsPerAppend = Math.Max(Options.MaxBatchEvents, 1000);
+        var topicSettings = new TopicSettings(Options.RingSize, Options.RingMaxBytes, Options.TopicIdleTimeout, maxEventsPerAppend, Options.Retention);
+        var topicRegistry = system.ActorOf(TopicRegistry.Props(_journal, topicSettings), "topics");
+        var connectionSupervisor = system.ActorOf(ConnectionSupervisor.Props(), "connections");
+        registry.Register<TopicRegistry>(topicRegistry);
+        registry.Register<ConnectionSupervisor>(connectionSupervisor);
 
-        var topicSettings = new TopicSettings(options.RingSize, options.RingMaxBytes, options.TopicIdleTimeout, Math.Max(options.MaxBatchEvents, 1000), options.Retention);
-        var topics = system.ActorOf(TopicRegistry.Props(journal, topicSettings), "topics");
-        var connections = system.ActorOf(ConnectionSupervisor.Props(), "connections");
-        return new EventActorsNode(options, system, journal, topics, connections);
+        var shutdown = CoordinatedShutdown.Get(system);
+        // Streams end before the web server stops taking requests (they would hold it up); the
+        // host also ends them as it starts stopping (StreamsShutdown), so this finds none left
+        // unless CoordinatedShutdown was started by Akka itself.
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "end-streams", () => EndStreamsAsync(connectionSupervisor));
+        // Every publish that reached a topic is answered; the registry stops once they all have.
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-topics", () => StopTopicsAsync(topicRegistry));
+        // Then the journal commits every write it accepted, before the system takes its writer.
+        shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-journal", CloseJournalAsync);
     }
 
-    private static IEventJournal OpenJournal(ServerOptions options, ActorSystem system, ILogger logger)
+    private async Task<IEventJournal> OpenJournalAsync(ActorSystem system)
     {
-        var maxEventsPerAppend = Math.Max(options.MaxBatchEvents, 1000);
-        if (options.Journal == JournalKind.Postgres)
+        var maxEventsPerAppend = Math.Max(Options.MaxBatchEvents, 1000);
+        if (Options.Journal == JournalKind.Postgres)
         {
-            logger.LogInformation("Journal: PostgreSQL, schema {Schema}", options.PostgresSchema);
-            // Start-up waits for the schema: a node that cannot reach its database at start fails
-            // fast and says so (a supervisor restarts it); once running, it rides out outages.
-            return PostgresJournal.OpenAsync(system, new PostgresJournalOptions
+            LogPostgresJournal(_logger, Options.PostgresSchema);
+            return await PostgresJournal.OpenAsync(system, new PostgresJournalOptions
             {
-                ConnectionString = options.PostgresConnectionString,
-                Schema = options.PostgresSchema,
-                MaxEventBytes = options.MaxEventBytes,
+                ConnectionString = Options.PostgresConnectionString,
+                Schema = Options.PostgresSchema,
+                MaxEventBytes = Options.MaxEventBytes,
                 MaxEventsPerAppend = maxEventsPerAppend,
                 MaxEventsPerTransaction = Math.Max(maxEventsPerAppend, 10_000),
-            }).GetAwaiter().GetResult();
+                LoggerFactory = loggerFactory,
+            });
         }
 
-        var dataDir = Path.GetFullPath(options.DataDir);
+        var dataDir = Path.GetFullPath(Options.DataDir);
         Directory.CreateDirectory(dataDir);
-        logger.LogInformation("Journal: {Path}", Path.Combine(dataDir, "journal.db"));
         return SqliteJournal.Open(system, new SqliteJournalOptions
         {
             Path = Path.Combine(dataDir, "journal.db"),
-            Synchronous = options.JournalSynchronous,
-            MaxEventBytes = options.MaxEventBytes,
+            Synchronous = Options.JournalSynchronous,
+            MaxEventBytes = Options.MaxEventBytes,
             MaxEventsPerAppend = maxEventsPerAppend,
             MaxEventsPerTransaction = Math.Max(maxEventsPerAppend, 10_000),
+            LoggerFactory = loggerFactory,
         });
     }
 
@@ -96,61 +104,55 @@ public sealed class EventActorsNode : IAsyncDisposable
     public async Task<(int Connections, int TopicActors)> CountAsync()
     {
         var timeout = TimeSpan.FromSeconds(5);
-        var connections = Connections.Ask<int>(ConnectionSupervisor.GetOpenCount.Instance, timeout);
-        var topicActors = Topics.Ask<int>(GetActiveTopicCount.Instance, timeout);
-        return (await connections, await topicActors);
+        var open = Connections.Ask<ConnectionSupervisor.OpenCount>(ConnectionSupervisor.GetOpenCount.Instance, timeout);
+        var running = Topics.Ask<ActiveTopicCount>(GetActiveTopicCount.Instance, timeout);
+        return ((await open).Count, (await running).Count);
     }
 
     /// <summary>
     /// Ends every SSE response (clients reconnect and resume), so the web server's shutdown does
     /// not wait on streams that never end by themselves. Publishes still work meanwhile.
     /// </summary>
-    public async Task EndStreamsAsync()
+    public Task EndStreamsAsync() => _journal is null ? Task.CompletedTask : EndStreamsAsync(Connections);
+
+    private static async Task<Done> EndStreamsAsync(IActorRef connectionSupervisor)
     {
         try
         {
-            await Connections.Ask<ConnectionSupervisor.Closed>(ConnectionSupervisor.Close.Instance, TimeSpan.FromSeconds(10));
+            await connectionSupervisor.Ask<ConnectionSupervisor.Closed>(ConnectionSupervisor.Close.Instance, ShutdownPatience);
         }
-        catch (Exception error) when (error is AskTimeoutException or InvalidOperationException)
+        catch (AskTimeoutException)
         {
-            // Past our patience, or the actor system has already stopped, which ended every stream.
+            // Past our patience: the actor system's end stops whatever is left, which ends it.
         }
+
+        return Done.Instance;
     }
 
-    /// <summary>
-    /// After the web server has stopped: topics answer every publish that reached them, then the
-    /// journal commits what it accepted, then the actor system stops.
-    /// </summary>
-    private readonly Lock _disposalLock = new();
-    private Task? _disposal;
-
-    /// <remarks>
-    /// Idempotent: the host calls it once the web server has stopped, and the service container
-    /// disposes the node again afterwards; the second call awaits the first.
-    /// </remarks>
-    public ValueTask DisposeAsync()
+    private static async Task<Done> StopTopicsAsync(IActorRef topicRegistry)
     {
-        lock (_disposalLock)
-        {
-            _disposal ??= DisposeOnceAsync();
-            return new ValueTask(_disposal);
-        }
-    }
-
-    private async Task DisposeOnceAsync()
-    {
-        var patience = TimeSpan.FromSeconds(10);
-        await EndStreamsAsync();
         try
         {
-            await Topics.Ask<StopAllTopics>(StopAllTopics.Instance, patience);
+            await topicRegistry.Ask<StopAllTopics>(StopAllTopics.Instance, ShutdownPatience);
         }
         catch (AskTimeoutException)
         {
             // Past our patience: stop the rest; nothing unacknowledged was promised to anyone.
         }
 
-        await Journal.DisposeAsync();
-        await System.Terminate().WaitAsync(patience);
+        return Done.Instance;
     }
+
+    private async Task<Done> CloseJournalAsync()
+    {
+        if (_journal is not null)
+        {
+            await _journal.DisposeAsync();
+        }
+
+        return Done.Instance;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Journal: PostgreSQL, schema {Schema}")]
+    private static partial void LogPostgresJournal(ILogger logger, string schema);
 }

@@ -1,4 +1,7 @@
-using EventActors.Actors.Kernel;
+using Akka.Actor;
+using Akka.Hosting;
+using EventActors.Actors.Connections;
+using EventActors.Actors.Journal.Postgres;
 using EventActors.Host;
 using EventActors.Host.Configuration;
 using EventActors.Host.Demo;
@@ -57,7 +60,15 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxConcurrentUpgradedConnections = maxConnections;
 });
 builder.Services.AddSingleton(options);
-builder.Services.AddSingleton(services => EventActorsNode.Start(options, services.GetRequiredService<ILoggerFactory>()));
+builder.Services.AddSingleton<EventActorsNode>();
+// Akka.Hosting starts the actor system with the host and stops it through CoordinatedShutdown
+// when the host stops (and stops the host if the actor system ends first). Akka logs through
+// Microsoft.Extensions.Logging, into the same log as the rest of the node.
+builder.Services.AddAkka("eventactors", (akka, services) => akka
+    .AddHocon(Akka.Configuration.ConfigurationFactory.ParseString(AkkaSettings.Hocon), HoconAddMode.Prepend)
+    .ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory())
+    .WithActors((system, registry) => services.GetRequiredService<EventActorsNode>().StartAsync(system, registry)));
+builder.Services.AddHostedService<StreamsShutdown>();
 if (options.Demo)
 {
     builder.Services.AddHostedService<DemoPublisher>(); // feeds the demo pages' topics
@@ -72,10 +83,6 @@ builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
 
 var app = builder.Build();
 var node = app.Services.GetRequiredService<EventActorsNode>();
-// Streams end when shutdown begins (they would otherwise hold it up); topics and the journal
-// stop only once the web server has stopped taking requests, so no request meets them stopped.
-app.Lifetime.ApplicationStopping.Register(() => node.EndStreamsAsync().GetAwaiter().GetResult());
-app.Lifetime.ApplicationStopped.Register(() => node.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
 // Only requests that carry an Origin take part in CORS, and the CORS middleware takes its policy
 // provider from the request's services, creating a service scope per request that an open
@@ -88,13 +95,13 @@ app.MapGet("/health", async () =>
 {
     var (connections, topicActors) = await node.CountAsync();
     // "degraded" while the journal cannot reach its database: streams stay open, publishes get 503.
-    var journal = node.Journal is EventActors.Actors.Journal.Postgres.PostgresJournal { IsReachable: false } ? "unreachable" : "ok";
+    var journal = node.Journal is PostgresJournal { IsReachable: false } ? "unreachable" : "ok";
     return Results.Ok(new { status = journal == "ok" ? "ok" : "degraded", journal, connections, topicActors });
 });
 app.MapTopicEndpoints(node);
 app.MapStreamEndpoints(node);
 app.MapDelete("/connections", async () =>
-    Results.Ok(new { dropped = await node.Connections.Ask<int>(EventActors.Actors.Connections.ConnectionSupervisor.DropAll.Instance, TimeSpan.FromSeconds(10)) }));
+    Results.Ok(new { dropped = (await node.Connections.Ask<ConnectionSupervisor.Dropped>(ConnectionSupervisor.DropAll.Instance, TimeSpan.FromSeconds(10))).Count }));
 
 app.Run();
 

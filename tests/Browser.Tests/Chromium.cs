@@ -12,8 +12,8 @@ public sealed class Chromium : IAsyncLifetime
 {
     public const string ExecutablePath = "/usr/bin/chromium";
 
-    /// <summary>The longest any wait on the page lasts: an upper bound only a broken page reaches.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    /// <summary>The longest any wait on the page lasts: an upper bound only a broken page reaches, however loaded the machine.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     private IPlaywright? _playwright;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
-using EventActors.TestKit;
+using EventActors.Fixtures;
 using Xunit;
 
 namespace EventActors.Host.Tests;

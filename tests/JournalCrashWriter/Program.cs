@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Journal.Postgres;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 using EventActors.Protocol;
 
 // Appends batches to a journal (SQLite or PostgreSQL) until killed, and prints one line per batch AFTER the

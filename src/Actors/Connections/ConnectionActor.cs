@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
+using Akka.Actor;
+using Akka.Event;
 using EventActors.Actors.Journal;
-using EventActors.Actors.Kernel;
 using EventActors.Actors.Topics;
 using EventActors.Protocol;
 
@@ -14,7 +15,15 @@ namespace EventActors.Actors.Connections;
 /// hand, then flushes once; a flush that waits on a slow client holds back credit, so topics
 /// stop pushing to it and its memory stays bounded.
 /// </summary>
-public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStash
+/// <remarks>
+/// An <see cref="UntypedActor"/> whose two states are methods, not a <c>ReceiveActor</c>: there
+/// is one connection actor per open stream, and a <c>ReceiveActor</c> builds its handler lists
+/// per instance (docs/benchmarks.md, idle connections). A flush that cannot complete at once
+/// runs in <c>RunTask</c>, which holds the mailbox until the bytes are with the transport: that
+/// is the back-pressure, and stopping (a system message) still gets through meanwhile. Journal
+/// reads are not awaited in the actor: they come back as messages (<c>PipeTo</c>).
+/// </remarks>
+public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private readonly StreamRequest _request;
     private readonly PipeWriter _output;
@@ -27,7 +36,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
     private readonly IActorRef?[] _topicActors;       // per topic: who feeds us, once subscribed
     private List<(int Topic, ResetReason Reason)>? _pendingResets; // rare: only resets learnt while subscribing
     private int _awaitingSubscriptions;
-    private long _lastWriteTicks;                     // Environment.TickCount64 at the last flush
+    private TimeSpan _lastWrite;                      // the scheduler's clock at the last flush
 
     public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
         ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime)
@@ -46,7 +55,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
 
     public static Props Props(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
         ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime) =>
-        Kernel.Props.Create(() => new ConnectionActor(request, output, registry, journal, settings, aborted, lifetime));
+        Akka.Actor.Props.Create(() => new ConnectionActor(request, output, registry, journal, settings, aborted, lifetime));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -66,7 +75,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
             _registry.Tell(new Subscribe(_request.Topics[i], Self, _request.Starts[i], _settings.Credit), Self);
         }
 
-        _lastWriteTicks = Environment.TickCount64;
+        _lastWrite = Context.System.Scheduler.MonotonicClock;
         Timers.StartSingleTimer(HeartbeatTick.Instance, HeartbeatTick.Instance, _settings.HeartbeatInterval);
     }
 
@@ -80,61 +89,68 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
         _lifetime.End();
     }
 
-    // The two states match messages with a switch rather than ReceiveActor's handler lists:
-    // there is one connection actor per open stream, and a dozen handler delegates each would
-    // cost about 2 KB per connection (docs/benchmarks.md, idle connections).
-    protected internal override bool Receive(object message) => Subscribing(message);
+    protected override void OnReceive(object message) => Subscribing(message);
 
-    private bool Subscribing(object message)
+    private void Subscribing(object message)
     {
         switch (message)
         {
             case Subscribed subscribed:
                 OnSubscribedWhileSubscribing(subscribed);
-                return true;
+                break;
             case ClientGone:
-            case Status.Failure: // a topic could not start: end the response, the client resumes
+            case SubscribeRejected: // a topic could not start: end the response, the client resumes
                 Context.Stop(Self);
-                return true;
-            case HeartbeatTick:
-                return true;
+                break;
             default:
-                Stash.Stash();
-                return true;
+                Stash.Stash(); // deliveries, catch-ups and heartbeats wait until every topic has answered
+                break;
         }
     }
 
-    private bool Live(object message)
+    private void Live(object message)
     {
         switch (message)
         {
             case Deliver deliver:
-                RunTask((this, deliver), static s => s.Item1.OnDeliver(s.Item2));
-                return true;
-            case AllSubscribed:
-                RunTask(this, static self => self.FlushAsync());
-                return true;
+                OnDeliver(deliver);
+                break;
             case CatchUpRequired catchUp:
-                RunTask((this, catchUp), static s => s.Item1.OnCatchUpRequired(s.Item2));
-                return true;
+                ReadNextPage(_request.Topics.IndexOf(catchUp.Topic), Sender);
+                break;
+            case CatchUpPage page:
+                OnCatchUpPage(page);
+                break;
+            case CatchUpFailed when _aborted.IsCancellationRequested:
+                Context.Stop(Self); // the read was cancelled because the client left
+                break;
+            case CatchUpFailed failed:
+                Context.GetLogger().Warning(failed.Cause, "A stream of {0} could not read history from the journal; it ends and the client resumes",
+                    _request.Topics[failed.Topic]);
+                Context.Stop(Self);
+                break;
             case TopicReset reset:
-                RunTask((this, reset), static s => s.Item1.OnTopicReset(s.Item2));
-                return true;
+                OnTopicReset(reset);
+                break;
             case Subscribed subscribed:
-                RunTask((this, subscribed), static s => s.Item1.OnResubscribed(s.Item2));
-                return true;
+                OnResubscribed(subscribed);
+                break;
             case Terminated terminated:
                 OnTopicActorTerminated(terminated);
-                return true;
+                break;
             case HeartbeatTick:
-                RunTask(this, static self => self.OnHeartbeat());
-                return true;
+                OnHeartbeat();
+                break;
+            case AllSubscribed:
+                Flush(AfterFlush.Nothing);
+                break;
             case ClientGone:
-            case Status.Failure:
+            case SubscribeRejected:
                 Context.Stop(Self);
-                return true;
+                break;
             default:
-                return false;
+                Unhandled(message);
+                break;
         }
     }
 
@@ -162,15 +178,15 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
         }
     }
 
-    private async Task OnTopicReset(TopicReset reset)
+    private void OnTopicReset(TopicReset reset)
     {
         var index = _request.Topics.IndexOf(reset.Topic);
         _positions[index] = new EventCursor(reset.Epoch, 0);
         WriteReset(index, reset.Reason);
-        await FlushAsync();
+        Flush(AfterFlush.Nothing);
     }
 
-    private async Task OnResubscribed(Subscribed subscribed)
+    private void OnResubscribed(Subscribed subscribed)
     {
         // A topic actor was replaced (it failed or was restarted); we subscribed again from
         // our exact position, so normally there is nothing to tell the client.
@@ -178,7 +194,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
         if (subscribed.Reset is { } reason)
         {
             WriteReset(index, reason);
-            await FlushAsync();
+            Flush(AfterFlush.Nothing);
         }
     }
 
@@ -193,16 +209,17 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
         }
     }
 
-    private async Task OnHeartbeat()
+    private void OnHeartbeat()
     {
         // A comment goes out once the stream has been quiet for a whole interval, never
-        // later: the timer is set for when that moment comes, from the last write.
-        var quiet = TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastWriteTicks);
+        // later: the timer is set for when that moment comes, from the last write. The time is
+        // the scheduler's, which is what fires the timer (and what a test advances).
+        var quiet = Context.System.Scheduler.MonotonicClock - _lastWrite;
         if (quiet >= _settings.HeartbeatInterval)
         {
             SseFrame.Heartbeat.WriteTo(_output);
-            await FlushAsync();
             quiet = TimeSpan.Zero;
+            Flush(AfterFlush.Nothing);
         }
 
         Timers.StartSingleTimer(HeartbeatTick.Instance, HeartbeatTick.Instance, _settings.HeartbeatInterval - quiet);
@@ -216,7 +233,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
         return index;
     }
 
-    private async Task OnDeliver(Deliver deliver)
+    private void OnDeliver(Deliver deliver)
     {
         var index = _request.Topics.IndexOf(deliver.Topic);
         foreach (var committed in deliver.Events)
@@ -237,51 +254,57 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
             }
         }
 
-        await FlushAsync();
-        // Credit comes back only once the bytes are handed to the transport: a client that does
+        // Credit goes back only once the bytes are handed to the transport: a client that does
         // not read stops receiving pushes, and the topic keeps nothing for it.
-        Sender.Tell(GrantCredit.For(deliver.Events.Count), Self);
+        Flush(AfterFlush.Grant(Sender, deliver.Events.Count));
     }
 
-    private async Task OnCatchUpRequired(CatchUpRequired catchUp)
+    /// <summary>Reads the page after this topic's position; the page comes back as a <see cref="CatchUpPage"/>.</summary>
+    private void ReadNextPage(int index, IActorRef topicActor)
     {
-        var index = _request.Topics.IndexOf(catchUp.Topic);
-        var topicActor = Sender;
-        var topic = catchUp.Topic;
-        while (true)
+        var from = _positions[index];
+        _journal.ReadAsync(_request.Topics[index], from.Sequence, _settings.CatchUpPageSize, cancellationToken: _aborted)
+            .PipeTo(Self, Self,
+                success: page => new CatchUpPage(index, topicActor, from, page),
+                failure: error => new CatchUpFailed(index, error));
+    }
+
+    private void OnCatchUpPage(CatchUpPage caughtUp)
+    {
+        var index = caughtUp.Topic;
+        if (!ReferenceEquals(_topicActors[index], caughtUp.TopicActor) || _positions[index] != caughtUp.From)
         {
-            var after = _positions[index].Sequence;
-            var page = await _journal.ReadAsync(topic, after, _settings.CatchUpPageSize, cancellationToken: _aborted);
-            if (page.Topic is not { } info || info.Epoch != _positions[index].Epoch)
-            {
-                return; // deleted meanwhile: the topic actor sends TopicReset
-            }
-
-            if (info.IsTrimmedAfter(after))
-            {
-                _positions[index] = _positions[index] with { Sequence = info.FirstSequence - 1 };
-                WriteReset(index, ResetReason.HistoryTrimmed);
-            }
-
-            foreach (var stored in page.Events)
-            {
-                if (stored.Sequence <= _positions[index].Sequence)
-                {
-                    continue;
-                }
-
-                _positions[index] = _positions[index] with { Sequence = stored.Sequence };
-                SseFrame.Write(_output, stored.Data.Span, stored.Type, new SseEventId(CurrentId(index)));
-            }
-
-            await FlushAsync();
-            if (page.Events.Count < _settings.CatchUpPageSize || _positions[index].Sequence >= info.Head)
-            {
-                break;
-            }
+            // The topic was reset or its actor replaced while the page was read: whoever feeds
+            // us now starts afresh from our position, and this page describes the past.
+            return;
         }
 
-        topicActor.Tell(new CaughtUp(Self, _positions[index].Epoch, _positions[index].Sequence), Self);
+        var page = caughtUp.Page;
+        if (page.Topic is not { } info || info.Epoch != _positions[index].Epoch)
+        {
+            return; // deleted meanwhile: the topic actor sends TopicReset
+        }
+
+        var after = _positions[index].Sequence;
+        if (info.IsTrimmedAfter(after))
+        {
+            _positions[index] = _positions[index] with { Sequence = info.FirstSequence - 1 };
+            WriteReset(index, ResetReason.HistoryTrimmed);
+        }
+
+        foreach (var stored in page.Events)
+        {
+            if (stored.Sequence <= _positions[index].Sequence)
+            {
+                continue;
+            }
+
+            _positions[index] = _positions[index] with { Sequence = stored.Sequence };
+            SseFrame.Write(_output, stored.Data.Span, stored.Type, new SseEventId(CurrentId(index)));
+        }
+
+        var more = page.Events.Count >= _settings.CatchUpPageSize && _positions[index].Sequence < info.Head;
+        Flush(more ? AfterFlush.NextPage(caughtUp.TopicActor, index) : AfterFlush.CaughtUp(caughtUp.TopicActor, index));
     }
 
     private void WriteReset(int index, ResetReason reason)
@@ -293,31 +316,97 @@ public sealed class ConnectionActor : ActorBase, IWithTimers, IWithUnboundedStas
     private string CurrentId(int index) =>
         _request.MultiTopic ? new MultiTopicCursor(_request.Topics, _positions).Format() : _positions[index].ToString();
 
-    private async Task FlushAsync()
+    /// <summary>
+    /// Hands what was written to the transport, then does <paramref name="next"/>: at once when the
+    /// flush completes synchronously (a client that keeps up), else once it completes, with the
+    /// mailbox held meanwhile. A client that is gone stops the actor.
+    /// </summary>
+    private void Flush(AfterFlush next)
     {
-        _lastWriteTicks = Environment.TickCount64;
-        FlushResult result;
+        _lastWrite = Context.System.Scheduler.MonotonicClock;
+        ValueTask<FlushResult> flush;
         try
         {
-            result = await _output.FlushAsync(_aborted);
+            flush = _output.FlushAsync(_aborted);
         }
-        catch (Exception error) when (error is OperationCanceledException or IOException or InvalidOperationException)
+        catch (Exception error) when (IsClientGone(error))
+        {
+            Context.Stop(Self);
+            return;
+        }
+
+        if (flush.IsCompletedSuccessfully)
+        {
+            Continue(flush.Result, next);
+            return;
+        }
+
+        RunTask(async () =>
+        {
+            FlushResult result;
+            try
+            {
+                result = await flush;
+            }
+            catch (Exception error) when (IsClientGone(error))
+            {
+                Context.Stop(Self);
+                return;
+            }
+
+            Continue(result, next);
+        });
+    }
+
+    private void Continue(FlushResult result, AfterFlush next)
+    {
+        if (result.IsCompleted || result.IsCanceled)
         {
             Context.Stop(Self); // the client is gone; nothing to recover
             return;
         }
 
-        if (result.IsCompleted || result.IsCanceled)
+        switch (next.Kind)
         {
-            Context.Stop(Self);
+            case AfterFlushKind.Grant:
+                next.TopicActor!.Tell(GrantCredit.For(next.Value), Self);
+                break;
+            case AfterFlushKind.NextPage:
+                ReadNextPage(next.Value, next.TopicActor!);
+                break;
+            case AfterFlushKind.CaughtUp:
+                next.TopicActor!.Tell(new CaughtUp(Self, _positions[next.Value].Epoch, _positions[next.Value].Sequence), Self);
+                break;
         }
     }
 
-    /// <summary>The client disconnected or the server is shutting down.</summary>
+    private static bool IsClientGone(Exception error) => error is OperationCanceledException or IOException or InvalidOperationException;
+
+    /// <summary>The client disconnected, or the node drops every connection (<see cref="ConnectionSupervisor.DropAll"/>).</summary>
     public sealed class ClientGone
     {
         public static readonly ClientGone Instance = new();
     }
+
+    private enum AfterFlushKind : byte { Nothing, Grant, NextPage, CaughtUp }
+
+    /// <summary>What follows a flush: a value, so the common case (a grant after a delivery) allocates nothing.</summary>
+    /// <param name="Value">Grant: the credit; NextPage and CaughtUp: the topic's index.</param>
+    private readonly record struct AfterFlush(AfterFlushKind Kind, IActorRef? TopicActor, int Value)
+    {
+        public static AfterFlush Nothing => default;
+
+        public static AfterFlush Grant(IActorRef topicActor, int credit) => new(AfterFlushKind.Grant, topicActor, credit);
+
+        public static AfterFlush NextPage(IActorRef topicActor, int topic) => new(AfterFlushKind.NextPage, topicActor, topic);
+
+        public static AfterFlush CaughtUp(IActorRef topicActor, int topic) => new(AfterFlushKind.CaughtUp, topicActor, topic);
+    }
+
+    /// <summary>A page of history read for the topic at <paramref name="Topic"/>, from position <paramref name="From"/>, for <paramref name="TopicActor"/>.</summary>
+    private sealed record CatchUpPage(int Topic, IActorRef TopicActor, EventCursor From, EventPage Page);
+
+    private sealed record CatchUpFailed(int Topic, Exception Cause);
 
     private sealed class HeartbeatTick
     {

@@ -1,4 +1,4 @@
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 
 namespace EventActors.Actors.Connections;
 
@@ -31,14 +31,14 @@ public sealed class ConnectionSupervisor : ReceiveActor
             _open--;
             AnswerCloseWhenEmpty();
         });
-        Receive<GetOpenCount>(_ => Sender.Tell(_open));
-        Receive<DropAll>(_ => Sender.Tell(DropEveryConnection()));
+        Receive<GetOpenCount>(_ => Sender.Tell(new OpenCount(_open)));
+        Receive<DropAll>(_ => Sender.Tell(new Dropped(DropEveryConnection())));
         Receive<Close>(_ =>
         {
             _closed = true;
             // Stopped, not told ClientGone: a stop is a system message, taken even while a
             // connection waits on a flush to a client that does not read.
-            foreach (var connection in Context.Children)
+            foreach (var connection in Context.GetChildren())
             {
                 Context.Stop(connection);
             }
@@ -48,13 +48,13 @@ public sealed class ConnectionSupervisor : ReceiveActor
         });
     }
 
-    public static Props Props() => Kernel.Props.Create(() => new ConnectionSupervisor());
+    public static Props Props() => Akka.Actor.Props.Create(() => new ConnectionSupervisor());
 
-    protected override SupervisorStrategy SupervisorStrategy() => Kernel.SupervisorStrategy.StoppingStrategy;
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 
     private int DropEveryConnection()
     {
-        foreach (var connection in Context.Children)
+        foreach (var connection in Context.GetChildren())
         {
             connection.Tell(ConnectionActor.ClientGone.Instance, Self);
         }
@@ -80,17 +80,22 @@ public sealed class ConnectionSupervisor : ReceiveActor
     /// <summary>
     /// Starts a connection actor for a response that waits on <paramref name="Lifetime"/>. Not
     /// answered: the actor attaches itself to the lifetime, and a closed supervisor ends it.
+    /// A local message (it carries the response's lifetime): connections live on the node that
+    /// holds their socket.
     /// </summary>
     public sealed record Open(Props Props, StreamLifetime Lifetime);
 
     /// <summary>
-    /// Ends every open stream (answered with how many were open). Their clients reconnect and
+    /// Ends every open stream (answered with <see cref="Dropped"/>). Their clients reconnect and
     /// resume with Last-Event-ID: how to drain a node before maintenance.
     /// </summary>
     public sealed record DropAll
     {
         public static readonly DropAll Instance = new();
     }
+
+    /// <summary>How many streams <see cref="DropAll"/> ended.</summary>
+    public sealed record Dropped(int Count);
 
     /// <summary>
     /// Ends every open stream and ends each new one at once (shutdown); answered with
@@ -107,9 +112,11 @@ public sealed class ConnectionSupervisor : ReceiveActor
         public static readonly Closed Instance = new();
     }
 
-    /// <summary>Answered with the number of open connections (an int).</summary>
+    /// <summary>Answered with <see cref="OpenCount"/>.</summary>
     public sealed record GetOpenCount
     {
         public static readonly GetOpenCount Instance = new();
     }
+
+    public sealed record OpenCount(int Count);
 }

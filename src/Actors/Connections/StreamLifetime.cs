@@ -1,4 +1,4 @@
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 
 namespace EventActors.Actors.Connections;
 

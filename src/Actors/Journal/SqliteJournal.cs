@@ -1,4 +1,4 @@
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 using EventActors.Protocol;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -32,7 +32,7 @@ public sealed class SqliteJournal : IEventJournal
     {
         _options = options;
         _system = system;
-        _logger = system.LoggerFactory.CreateLogger<SqliteJournal>();
+        _logger = options.LoggerFactory.CreateLogger<SqliteJournal>();
         var path = System.IO.Path.GetFullPath(options.Path);
         if (System.IO.Path.GetDirectoryName(path) is { Length: > 0 } directory)
         {
@@ -59,7 +59,7 @@ public sealed class SqliteJournal : IEventJournal
 
         _session = new SqliteWriteSession(write.ToString(), options);
         _thread = new DedicatedThread($"sqlite-journal-writer({System.IO.Path.GetFileName(path)})");
-        _writer = system.ActorOf(SqliteJournalWriter.Props(_session, _thread, options.TimeProvider, options.MaxEventsPerTransaction));
+        _writer = system.ActorOf(SqliteJournalWriter.Props(_session, _thread, options.TimeProvider, options.MaxEventsPerTransaction, _logger));
         JournalLog.Opened(_logger, path, options.Synchronous, SqliteVersion());
     }
 

@@ -1,4 +1,5 @@
-using EventActors.Actors.Kernel;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
 
 namespace EventActors.Actors.Journal;
 
@@ -25,9 +26,11 @@ internal sealed class SqliteJournalWriter : ReceiveActor
     private WriteCommand[]? _inFlight;
     private bool _flushScheduled;
     private TaskCompletionSource? _drained;
+    private readonly ILogger _log;
 
-    public SqliteJournalWriter(SqliteWriteSession session, DedicatedThread thread, TimeProvider clock, int maxEventsPerTransaction)
+    public SqliteJournalWriter(SqliteWriteSession session, DedicatedThread thread, TimeProvider clock, int maxEventsPerTransaction, ILogger log)
     {
+        _log = log;
         _session = session;
         _thread = thread;
         _clock = clock;
@@ -35,8 +38,8 @@ internal sealed class SqliteJournalWriter : ReceiveActor
         Idle();
     }
 
-    public static Props Props(SqliteWriteSession session, DedicatedThread thread, TimeProvider clock, int maxEventsPerTransaction) =>
-        Kernel.Props.Create(() => new SqliteJournalWriter(session, thread, clock, maxEventsPerTransaction));
+    public static Props Props(SqliteWriteSession session, DedicatedThread thread, TimeProvider clock, int maxEventsPerTransaction, ILogger log) =>
+        Akka.Actor.Props.Create(() => new SqliteJournalWriter(session, thread, clock, maxEventsPerTransaction, log));
 
     /// <summary>Asks the writer to commit everything it has received and then complete <paramref name="Done"/>.</summary>
     public sealed record Drain(TaskCompletionSource Done);
@@ -93,7 +96,7 @@ internal sealed class SqliteJournalWriter : ReceiveActor
         });
         Receive<GroupFailed>(failed =>
         {
-            JournalLog.GroupFailed(Log, failed.Cause, failed.Group.Length);
+            JournalLog.GroupFailed(_log, failed.Cause, failed.Group.Length);
             foreach (var write in failed.Group)
             {
                 write.Complete(failed.Cause);
@@ -147,7 +150,7 @@ internal sealed class SqliteJournalWriter : ReceiveActor
             return;
         }
 
-        JournalLog.StoppedWithWritesPending(Log, unfinished);
+        JournalLog.StoppedWithWritesPending(_log, unfinished);
         foreach (var write in _inFlight ?? [])
         {
             write.Complete(new ObjectDisposedException(nameof(SqliteJournal), "The journal stopped while this write was being committed; it may or may not have been committed."));

@@ -1,7 +1,7 @@
+using Akka.Actor;
+using Akka.Event;
 using EventActors.Actors.Journal;
-using EventActors.Actors.Kernel;
 using EventActors.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace EventActors.Actors.Topics;
 
@@ -11,7 +11,7 @@ namespace EventActors.Actors.Topics;
 /// after the commit, keeps the newest events in a ring and pushes them to subscribers with
 /// credit. Passivates when idle.
 /// </summary>
-public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWithTimers
+public sealed class TopicActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
     private readonly TopicName _topic;
     private readonly IEventJournal _journal;
@@ -19,6 +19,7 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
     private readonly EventRing _ring;
     private readonly TopicSubscribers _subscribers;
     private readonly List<(Publish Publish, IActorRef ReplyTo)> _waiting = [];
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private TopicInfo _info = null!;
     private bool _appending;
     private bool _trimming;
@@ -35,7 +36,7 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
     }
 
     public static Props Props(TopicName topic, IEventJournal journal, TopicSettings settings) =>
-        Kernel.Props.Create(() => new TopicActor(topic, journal, settings));
+        Akka.Actor.Props.Create(() => new TopicActor(topic, journal, settings));
 
     public IStash Stash { get; set; } = null!;
 
@@ -67,17 +68,22 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
         {
             // Nothing can be served without the topic's state: answer everyone, then stop; the
             // registry starts a fresh actor (and a fresh recovery) for the next message.
-            LogRecoveryFailed(Context.GetLogger(), failed.Cause, _topic.Value);
+            _log.Error(failed.Cause, "Topic {0} could not recover its state from the journal", _topic.Value);
+            var reason = $"The journal could not provide the state of topic '{_topic}': {failed.Cause.Message}";
             foreach (var stashed in Stash.ClearStash())
             {
-                if (stashed.Message is Subscribe subscribe)
+                switch (stashed.Message)
                 {
-                    // The subscriber watches nothing yet: without an answer it would wait forever.
-                    subscribe.Subscriber.Tell(new Status.Failure(failed.Cause), Self);
-                }
-                else if (stashed.Message is Publish or GetTopicStatus or DeleteTopic)
-                {
-                    stashed.Sender?.Tell(new Status.Failure(failed.Cause), Self);
+                    case Subscribe subscribe:
+                        // The subscriber watches nothing yet: without an answer it would wait forever.
+                        subscribe.Subscriber.Tell(new SubscribeRejected(_topic, reason), Self);
+                        break;
+                    case Publish:
+                        stashed.Sender.Tell(new PublishRejected(_topic, reason, OutcomeUnknown: false), Self);
+                        break;
+                    case GetTopicStatus or DeleteTopic:
+                        stashed.Sender.Tell(new TopicUnavailable(_topic, reason), Self);
+                        break;
                 }
             }
 
@@ -106,7 +112,7 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
         Receive<TrimFailed>(failed =>
         {
             _trimming = false;
-            LogTrimFailed(Context.GetLogger(), failed.Cause, _topic.Value);
+            _log.Warning(failed.Cause, "Applying retention to topic {0} failed; it is tried again later", _topic.Value);
         });
         Receive<AppendFailed>(OnAppendFailed);
         Receive<Subscribe>(OnSubscribe);
@@ -211,16 +217,17 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
     private void OnAppendFailed(AppendFailed failed)
     {
         _appending = false;
+        var rejected = new PublishRejected(_topic, failed.Cause.Message, OutcomeUnknown(failed.Cause));
         foreach (var (_, replyTo) in failed.Batch)
         {
-            replyTo.Tell(new Status.Failure(failed.Cause), Self);
+            replyTo.Tell(rejected, Self);
         }
 
         if (failed.Cause is AppendConflictException)
         {
             // Someone else wrote this topic: our head and ring are stale. Re-read the state;
             // subscribers behind the new head will be sent to the journal.
-            LogConflict(Context.GetLogger(), _topic.Value);
+            _log.Warning("Topic {0} was written by another writer; re-reading its state", _topic.Value);
             _journal.GetTopicAsync(_topic).PipeTo(Self,
                 success: info => info is null ? new RecoveryFailed(new InvalidOperationException("topic vanished")) : new Recovered(info),
                 failure: error => new RecoveryFailed(error));
@@ -230,6 +237,18 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
 
         ContinueAfterAppend();
     }
+
+    /// <summary>
+    /// Whether a failed append may still have been committed: only a journal that says so (a
+    /// connection that broke mid-commit) or a failure it did not classify. A refusal (overload,
+    /// conflict, unreachable before sending) wrote nothing.
+    /// </summary>
+    private static bool OutcomeUnknown(Exception cause) => cause switch
+    {
+        JournalUnreachableException unreachable => unreachable.OutcomeUnknown,
+        JournalException or ArgumentException => false,
+        _ => true,
+    };
 
     private void Refreshing()
     {
@@ -297,7 +316,7 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
     private void BeginDelete(IActorRef replyTo)
     {
         DeleteAndRecreateAsync(_journal, _topic)
-            .PipeTo(Self, success: info => new Recreated(info, replyTo), failure: error => new RecoveryFailed(error));
+            .PipeTo(Self, success: info => new Recreated(info, replyTo), failure: error => new DeleteFailed(error, replyTo));
         Become(Deleting);
     }
 
@@ -320,7 +339,13 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
             AppendWaiting();
             StopIfHandedOff();
         });
-        Receive<RecoveryFailed>(failed => throw new JournalUnavailableException(_topic, failed.Cause));
+        Receive<DeleteFailed>(failed =>
+        {
+            // How far the delete got is unknown: the state is re-read by a fresh actor, which
+            // the next message starts; everyone waiting here is answered first.
+            failed.ReplyTo.Tell(new TopicUnavailable(_topic, failed.Cause.Message), Self);
+            throw new JournalUnavailableException(_topic, failed.Cause);
+        });
         Receive<Publish>(publish => _waiting.Add((publish, Sender)));
         ReceiveAny(_ => Stash.Stash());
     }
@@ -346,22 +371,13 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
 
     private void ReportSubscriberCount() => Context.Parent.Tell(new SubscriberCountChanged(_topic, _subscribers.Count), Self);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Topic {Topic} could not recover its state from the journal")]
-    private static partial void LogRecoveryFailed(ILogger logger, Exception error, string topic);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Topic {Topic} was written by another writer; re-reading its state")]
-    private static partial void LogConflict(ILogger logger, string topic);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying retention to topic {Topic} failed; it is tried again later")]
-    private static partial void LogTrimFailed(ILogger logger, Exception error, string topic);
-
     private sealed record Recovered(TopicInfo Info);
 
     private sealed record Trimmed(TopicInfo? Info);
 
     private sealed record TrimFailed(Exception Cause);
 
-    private sealed class ApplyRetention
+    private sealed class ApplyRetention : INotInfluenceReceiveTimeout
     {
         public static readonly ApplyRetention Instance = new();
     }
@@ -369,6 +385,8 @@ public sealed partial class TopicActor : ReceiveActor, IWithUnboundedStash, IWit
     private sealed record RecoveryFailed(Exception Cause);
 
     private sealed record Recreated(TopicInfo Info, IActorRef ReplyTo);
+
+    private sealed record DeleteFailed(Exception Cause, IActorRef ReplyTo);
 
     private sealed record Appended(IReadOnlyList<(Publish Publish, IActorRef ReplyTo)> Batch, IReadOnlyList<NewEvent> Events, AppendResult Result);
 

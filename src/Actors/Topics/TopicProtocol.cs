@@ -1,8 +1,13 @@
+using Akka.Actor;
 using EventActors.Actors.Journal;
-using EventActors.Actors.Kernel;
 using EventActors.Protocol;
 
 namespace EventActors.Actors.Topics;
+
+// The protocol of a topic: everything a topic actor receives from outside and sends out. Every
+// message is an immutable record of names, numbers, bytes and actor references (no delegates,
+// streams, tasks or exceptions), so that the cluster can register a serializer for it and route
+// it between nodes unchanged. Failures are answered with typed replies, never Status.Failure.
 
 /// <summary>A message for one topic: the registry routes it by <see cref="Topic"/> (the entity id).</summary>
 public interface ITopicMessage
@@ -10,13 +15,23 @@ public interface ITopicMessage
     TopicName Topic { get; }
 }
 
-/// <summary>Append events atomically; answered after the commit with <see cref="PublishAccepted"/>.</summary>
+/// <summary>Append events atomically; answered after the commit with <see cref="PublishAccepted"/>, or with <see cref="PublishRejected"/>.</summary>
 public sealed record Publish(TopicName Topic, IReadOnlyList<NewEvent> Events) : ITopicMessage;
 
 /// <summary>The events are committed: one entry per published event, in order.</summary>
 public sealed record PublishAccepted(TopicName Topic, TopicEpoch Epoch, IReadOnlyList<AppendedEvent> Events);
 
-/// <summary>Subscribe <paramref name="Subscriber"/> from <paramref name="Start"/> with an initial credit of events.</summary>
+/// <summary>
+/// The events were not acknowledged. <paramref name="OutcomeUnknown"/> false: nothing of them was
+/// written. True: the journal lost track mid-commit and they may have been written; a retry with
+/// the same idempotency keys is safe either way.
+/// </summary>
+public sealed record PublishRejected(TopicName Topic, string Reason, bool OutcomeUnknown);
+
+/// <summary>
+/// Subscribe <paramref name="Subscriber"/> from <paramref name="Start"/> with an initial credit of
+/// events. Answered to the subscriber with <see cref="Subscribed"/> or <see cref="SubscribeRejected"/>.
+/// </summary>
 public sealed record Subscribe(TopicName Topic, IActorRef Subscriber, StartPosition Start, int Credit) : ITopicMessage;
 
 /// <summary>
@@ -25,6 +40,9 @@ public sealed record Subscribe(TopicName Topic, IActorRef Subscriber, StartPosit
 /// </summary>
 public sealed record Subscribed(TopicName Topic, TopicEpoch Epoch, ulong After, ResetReason? Reset);
 
+/// <summary>The topic could not start (its journal did not answer): the subscriber should end its stream, and the client resume later.</summary>
+public sealed record SubscribeRejected(TopicName Topic, string Reason);
+
 /// <summary>Committed events that follow the subscriber's position, consecutive. May be shared: do not modify.</summary>
 public sealed record Deliver(TopicName Topic, ArraySegment<CommittedEvent> Events);
 
@@ -32,8 +50,10 @@ public sealed record Deliver(TopicName Topic, ArraySegment<CommittedEvent> Event
 /// The sender (a subscriber) wrote events and may receive this many more. The subscriber is the
 /// sender rather than a field so that grants can be shared: one is sent per subscriber per
 /// delivered batch, the most frequent message there is, and <see cref="For"/> allocates none.
+/// It does not count as activity for the topic's idle timeout (a topic with subscribers never
+/// passivates anyway), so it does not re-arm that timer on every delivery.
 /// </summary>
-public sealed record GrantCredit(int Credit)
+public sealed record GrantCredit(int Credit) : INotInfluenceReceiveTimeout
 {
     // Batches of up to 256 events (most are far smaller) have their grant made once per process.
     private static readonly GrantCredit[] Shared = Enumerable.Range(0, 257).Select(credit => new GrantCredit(credit)).ToArray();
@@ -49,31 +69,36 @@ public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong Af
 /// <paramref name="Epoch"/> from the journal. Ignored when the topic has moved to another epoch
 /// since (it was deleted meanwhile and the subscriber was reset).
 /// </summary>
-public sealed record CaughtUp(IActorRef Subscriber, TopicEpoch Epoch, ulong Position);
+public sealed record CaughtUp(IActorRef Subscriber, TopicEpoch Epoch, ulong Position) : INotInfluenceReceiveTimeout;
 
 /// <summary>The topic began a new epoch (it was deleted): the subscriber continues from its start.</summary>
 public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ResetReason Reason);
 
 public sealed record Unsubscribe(IActorRef Subscriber);
 
-/// <summary>Asks for <see cref="TopicStatus"/>.</summary>
-public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage;
+/// <summary>Asks for <see cref="TopicStatus"/> (or <see cref="TopicUnavailable"/>). Not activity: asking does not keep a topic alive.</summary>
+public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage, INotInfluenceReceiveTimeout;
 
 public sealed record TopicStatus(TopicInfo Info, int Subscribers);
 
-/// <summary>Deletes the topic's history; the topic goes on under a new epoch. Answered with <see cref="TopicDeleted"/>.</summary>
+/// <summary>Deletes the topic's history; the topic goes on under a new epoch. Answered with <see cref="TopicDeleted"/> (or <see cref="TopicUnavailable"/>).</summary>
 public sealed record DeleteTopic(TopicName Topic) : ITopicMessage;
 
 public sealed record TopicDeleted(TopicName Topic, TopicEpoch NewEpoch);
 
+/// <summary>The answer to <see cref="GetTopicStatus"/> or <see cref="DeleteTopic"/> when the topic's journal did not answer.</summary>
+public sealed record TopicUnavailable(TopicName Topic, string Reason);
+
 /// <summary>A topic actor tells its registry how many subscribers it has, whenever that changes.</summary>
 internal sealed record SubscriberCountChanged(TopicName Topic, int Subscribers);
 
-/// <summary>Asks the registry for the subscriber count of every running topic (answered with an IReadOnlyDictionary&lt;TopicName, int&gt;).</summary>
+/// <summary>Asks the registry for the subscriber count of every running topic (answered with <see cref="SubscriberCounts"/>).</summary>
 public sealed record GetSubscriberCounts
 {
     public static readonly GetSubscriberCounts Instance = new();
 }
+
+public sealed record SubscriberCounts(IReadOnlyDictionary<TopicName, int> ByTopic);
 
 /// <summary>A topic actor asks its registry to stop it: it has been idle.</summary>
 internal sealed record Passivate(TopicName Topic);

@@ -1,5 +1,5 @@
+using Akka.Actor;
 using EventActors.Actors.Journal;
-using EventActors.Actors.Kernel;
 using EventActors.Protocol;
 
 namespace EventActors.Actors.Topics;
@@ -34,11 +34,12 @@ public sealed class TopicRegistry : ReceiveActor
                 return;
             }
 
-            if (_topics.TryGetValue(message.Topic, out var known) && known is IInternalActorRef { IsTerminated: true })
+            if (_topics.ContainsKey(message.Topic) && Context.Child(message.Topic.Value).IsNobody())
             {
-                // Stopped, and its Terminated is still behind this message in our mailbox (a
-                // subscriber that watched it may already be subscribing again): hold the message
-                // until the Terminated arrives, which starts a fresh actor and replays it.
+                // Stopped (no longer our child), and its Terminated is still behind this message
+                // in our mailbox (a subscriber that watched it may already be subscribing again):
+                // hold the message until the Terminated arrives, which starts a fresh actor and
+                // replays it.
                 _passivating[message.Topic] = [(message, Sender)];
                 return;
             }
@@ -58,7 +59,8 @@ public sealed class TopicRegistry : ReceiveActor
         });
         Receive<Terminated>(terminated =>
         {
-            var topic = _topics.FirstOrDefault(entry => ReferenceEquals(entry.Value, terminated.ActorRef)).Key;
+            // A topic actor is named after its topic (topic names are valid actor names).
+            var topic = TopicName.Parse(terminated.ActorRef.Path.Name);
             _subscriberCounts.Remove(topic);
             if (_topics.Remove(topic) && _passivating.Remove(topic, out var buffered) && _stopRequestedBy is null)
             {
@@ -70,7 +72,7 @@ public sealed class TopicRegistry : ReceiveActor
 
             StopIfDrained();
         });
-        Receive<GetActiveTopicCount>(_ => Sender.Tell(_topics.Count));
+        Receive<GetActiveTopicCount>(_ => Sender.Tell(new ActiveTopicCount(_topics.Count)));
         Receive<SubscriberCountChanged>(changed =>
         {
             if (changed.Subscribers == 0)
@@ -82,7 +84,7 @@ public sealed class TopicRegistry : ReceiveActor
                 _subscriberCounts[changed.Topic] = changed.Subscribers;
             }
         });
-        Receive<GetSubscriberCounts>(_ => Sender.Tell(new Dictionary<TopicName, int>(_subscriberCounts)));
+        Receive<GetSubscriberCounts>(_ => Sender.Tell(new SubscriberCounts(new Dictionary<TopicName, int>(_subscriberCounts))));
         Receive<StopAllTopics>(_ =>
         {
             // Shutdown: every topic answers what reached it, then stops; the registry follows.
@@ -98,9 +100,10 @@ public sealed class TopicRegistry : ReceiveActor
     }
 
     public static Props Props(IEventJournal journal, TopicSettings settings) =>
-        Kernel.Props.Create(() => new TopicRegistry(topic => TopicActor.Props(topic, journal, settings)));
+        Akka.Actor.Props.Create(() => new TopicRegistry(topic => TopicActor.Props(topic, journal, settings)));
 
-    protected override SupervisorStrategy SupervisorStrategy() => Kernel.SupervisorStrategy.StoppingStrategy;
+    /// <summary>A failed topic is stopped, never restarted: its subscribers resubscribe from their exact positions.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
 
     private void StopIfDrained()
     {
@@ -139,8 +142,10 @@ public sealed class StopAllTopics
     public static readonly StopAllTopics Instance = new();
 }
 
-/// <summary>Asks the registry how many topic actors are running (answered with an int).</summary>
+/// <summary>Asks the registry how many topic actors are running (answered with <see cref="ActiveTopicCount"/>).</summary>
 public sealed record GetActiveTopicCount
 {
     public static readonly GetActiveTopicCount Instance = new();
 }
+
+public sealed record ActiveTopicCount(int Count);

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Akka.Actor;
 using EventActors.Actors.Journal;
-using EventActors.Actors.Kernel;
 using EventActors.Actors.Topics;
 using EventActors.Protocol;
 
@@ -66,7 +66,11 @@ public sealed partial class DemoPublisher(EventActorsNode node, ILogger<DemoPubl
     {
         try
         {
-            await node.Topics.Ask<PublishAccepted>(new Publish(topic, [new NewEvent(data, type)]), node.Options.PublishTimeout, cancellationToken);
+            if (await node.Topics.Ask<object>(new Publish(topic, [new NewEvent(data, type)]), node.Options.PublishTimeout, cancellationToken)
+                is PublishRejected rejected)
+            {
+                LogPublishRejected(logger, topic.Value, rejected.Reason);
+            }
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -85,6 +89,9 @@ public sealed partial class DemoPublisher(EventActorsNode node, ILogger<DemoPubl
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo publisher started: prices on {PriceTopics}, headlines on {NewsTopic}")]
     private static partial void LogStarted(ILogger logger, string priceTopics, string newsTopic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo publish to {Topic} was not committed ({Reason}); going on with the next tick")]
+    private static partial void LogPublishRejected(ILogger logger, string topic, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Demo publish to {Topic} failed; going on with the next tick")]
     private static partial void LogPublishFailed(ILogger logger, string topic, Exception error);

@@ -1,6 +1,6 @@
 using System.Globalization;
+using Akka.Actor;
 using EventActors.Actors.Journal;
-using EventActors.Actors.Kernel;
 using EventActors.Actors.Topics;
 using EventActors.Protocol;
 
@@ -39,7 +39,7 @@ internal static class TopicEndpoints
         {
             return await next(invocation);
         }
-        catch (Exception error) when (error is JournalException or JournalUnavailableException && !invocation.HttpContext.Response.HasStarted)
+        catch (Exception error) when (error is JournalException && !invocation.HttpContext.Response.HasStarted)
         {
             invocation.HttpContext.Response.Headers.RetryAfter = "1";
             return Results.Problem(title: "Journal unavailable", detail: error.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
@@ -61,27 +61,46 @@ internal static class TopicEndpoints
 
         var events = inputs!.Select(input => new NewEvent(input.Data,
             input.Type is null ? null : new SseEventType(input.Type), input.IdempotencyKey)).ToArray();
+        object answer;
         try
         {
-            var accepted = await node.Topics.Ask<PublishAccepted>(new Publish(name, events), node.Options.PublishTimeout, context.RequestAborted);
-            return Results.Json(new
-            {
-                topic = name.Value,
-                epoch = accepted.Epoch.ToString(),
-                events = accepted.Events.Select(e => new
-                {
-                    id = new EventCursor(accepted.Epoch, e.Sequence).ToString(),
-                    sequence = e.Sequence,
-                    duplicate = e.Duplicate,
-                }),
-            }, statusCode: StatusCodes.Status201Created);
+            answer = await node.Topics.Ask<object>(new Publish(name, events), node.Options.PublishTimeout, context.RequestAborted);
         }
-        catch (Exception error) when (error is JournalException or AskTimeoutException or JournalUnavailableException)
+        catch (AskTimeoutException)
         {
-            // Nothing is acknowledged that was not committed; the publisher may retry, and with
-            // an Idempotency-Key a retry of something that did commit appends nothing new.
+            // The commit may still happen after we stop waiting: say so, so that a publisher
+            // retries with the same key instead of assuming nothing was written.
             context.Response.Headers.RetryAfter = "1";
-            return new Problem(503, "Not committed", $"The event was not acknowledged: {error.Message}").ToResult();
+            return new Problem(503, "Outcome unknown",
+                $"The event was not acknowledged within {node.Options.PublishTimeout.TotalSeconds:0.###} s; it may still be committed. " +
+                "Retry with the same Idempotency-Key: a retry of an event that was committed appends nothing.").ToResult();
+        }
+
+        switch (answer)
+        {
+            case PublishAccepted accepted:
+                return Results.Json(new
+                {
+                    topic = name.Value,
+                    epoch = accepted.Epoch.ToString(),
+                    events = accepted.Events.Select(e => new
+                    {
+                        id = new EventCursor(accepted.Epoch, e.Sequence).ToString(),
+                        sequence = e.Sequence,
+                        duplicate = e.Duplicate,
+                    }),
+                }, statusCode: StatusCodes.Status201Created);
+            case PublishRejected { OutcomeUnknown: true } rejected:
+                context.Response.Headers.RetryAfter = "1";
+                return new Problem(503, "Outcome unknown",
+                    $"The journal lost track of the event while committing it; it may have been committed ({rejected.Reason}). " +
+                    "Retry with the same Idempotency-Key: a retry of an event that was committed appends nothing.").ToResult();
+            case PublishRejected rejected:
+                // Nothing is acknowledged that was not committed; the publisher may retry.
+                context.Response.Headers.RetryAfter = "1";
+                return new Problem(503, "Not committed", $"The event was not written: {rejected.Reason}").ToResult();
+            default:
+                throw new InvalidOperationException($"A topic answered a publish with {answer.GetType().Name}");
         }
     }
 
@@ -134,8 +153,11 @@ internal static class TopicEndpoints
             return new Problem(404, "No such topic", $"Topic '{name}' does not exist.").ToResult();
         }
 
-        var status = await node.Topics.Ask<TopicStatus>(new GetTopicStatus(name), TimeSpan.FromSeconds(10), context.RequestAborted);
-        return Results.Json(Describe(status.Info, status.Subscribers));
+        return await node.Topics.Ask<object>(new GetTopicStatus(name), TimeSpan.FromSeconds(10), context.RequestAborted) switch
+        {
+            TopicStatus status => Results.Json(Describe(status.Info, status.Subscribers)),
+            var other => Unavailable(context, other),
+        };
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, EventActorsNode node)
@@ -157,7 +179,7 @@ internal static class TopicEndpoints
         }
 
         var topics = await node.Journal.ListTopicsAsync(after, (int)limit, context.RequestAborted);
-        var counts = await node.Topics.Ask<Dictionary<TopicName, int>>(GetSubscriberCounts.Instance, TimeSpan.FromSeconds(10), context.RequestAborted);
+        var counts = (await node.Topics.Ask<SubscriberCounts>(GetSubscriberCounts.Instance, TimeSpan.FromSeconds(10), context.RequestAborted)).ByTopic;
         return Results.Json(new { topics = topics.Select(info => Describe(info, counts.GetValueOrDefault(info.Topic))) });
     }
 
@@ -173,8 +195,23 @@ internal static class TopicEndpoints
             return new Problem(404, "No such topic", $"Topic '{name}' does not exist.").ToResult();
         }
 
-        var deleted = await node.Topics.Ask<TopicDeleted>(new DeleteTopic(name), TimeSpan.FromSeconds(30), context.RequestAborted);
-        return Results.Json(new { topic = name.Value, epoch = deleted.NewEpoch.ToString() });
+        return await node.Topics.Ask<object>(new DeleteTopic(name), TimeSpan.FromSeconds(30), context.RequestAborted) switch
+        {
+            TopicDeleted deleted => Results.Json(new { topic = name.Value, epoch = deleted.NewEpoch.ToString() }),
+            var other => Unavailable(context, other),
+        };
+    }
+
+    /// <summary>A topic whose journal did not answer: 503 with Retry-After, as for the journal itself.</summary>
+    private static IResult Unavailable(HttpContext context, object answer)
+    {
+        if (answer is not TopicUnavailable unavailable)
+        {
+            throw new InvalidOperationException($"A topic answered with {answer.GetType().Name}");
+        }
+
+        context.Response.Headers.RetryAfter = "1";
+        return Results.Problem(title: "Journal unavailable", detail: unavailable.Reason, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     private static object Describe(TopicInfo info, int? subscribers) => new

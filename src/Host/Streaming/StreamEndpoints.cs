@@ -1,5 +1,5 @@
 using EventActors.Actors.Connections;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 using EventActors.Actors.Topics;
 using EventActors.Host.Publishing;
 using EventActors.Protocol;

@@ -1,11 +1,11 @@
 using EventActors.Actors.Connections;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 using Xunit;
 
 namespace EventActors.Actors.Tests.Connections;
 
 /// <summary>How a response and its connection actor hand the end of a stream to each other.</summary>
-public sealed class StreamLifetimeTests : TestKit.TestKit
+public sealed class StreamLifetimeTests : ActorTest
 {
     private sealed record Marker;
 
@@ -68,7 +68,7 @@ public sealed class StreamLifetimeTests : TestKit.TestKit
         using var abort = new CancellationTokenSource();
         var open = new StreamLifetime(abort.Token);
         supervisor.Tell(new ConnectionSupervisor.Open(Props.Create(() => new AttachingStream(open)), open), TestActor);
-        Assert.Equal(1, await supervisor.Ask<int>(ConnectionSupervisor.GetOpenCount.Instance, DefaultTimeout)); // answered after the Open
+        Assert.Equal(1, (await supervisor.Ask<ConnectionSupervisor.OpenCount>(ConnectionSupervisor.GetOpenCount.Instance, DefaultTimeout)).Count); // answered after the Open
 
         supervisor.Tell(ConnectionSupervisor.Close.Instance, TestActor);
 
@@ -77,7 +77,7 @@ public sealed class StreamLifetimeTests : TestKit.TestKit
         var late = new StreamLifetime(abort.Token);
         supervisor.Tell(new ConnectionSupervisor.Open(Props.Create(() => new AttachingStream(late)), late), TestActor);
         await late.Task.WaitAsync(DefaultTimeout);
-        Assert.Equal(0, await supervisor.Ask<int>(ConnectionSupervisor.GetOpenCount.Instance, DefaultTimeout));
+        Assert.Equal(0, (await supervisor.Ask<ConnectionSupervisor.OpenCount>(ConnectionSupervisor.GetOpenCount.Instance, DefaultTimeout)).Count);
     }
 
     /// <summary>As a connection actor does: takes the response when it starts, ends it when it stops.</summary>

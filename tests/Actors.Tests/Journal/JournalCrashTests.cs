@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Journal.Postgres;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 using EventActors.Protocol;
-using EventActors.TestKit;
+using EventActors.Fixtures;
 using Xunit;
 
 namespace EventActors.Actors.Tests.Journal;
@@ -35,7 +35,7 @@ public sealed class JournalCrashTests : IDisposable
         var database = Path.Combine(_directory, "journal.db");
         var acknowledged = await RunWriterUntilKilled("sqlite", database, mode.ToString());
 
-        await using var system = ActorSystem.Create("crash-check");
+        using var system = ActorSystem.Create("crash-check");
         await using var journal = SqliteJournal.Open(system, new SqliteJournalOptions { Path = database });
         await CheckEveryAcknowledgedBatchIsWholeAndNoOtherIsPartial(journal, acknowledged);
     }
@@ -48,7 +48,7 @@ public sealed class JournalCrashTests : IDisposable
         {
             var acknowledged = await RunWriterUntilKilled("postgres", TestPostgres.ConnectionString, schema);
 
-            await using var system = ActorSystem.Create("crash-check");
+            using var system = ActorSystem.Create("crash-check");
             await using var journal = await PostgresJournal.OpenAsync(system, new PostgresJournalOptions { ConnectionString = TestPostgres.ConnectionString, Schema = schema });
             await CheckEveryAcknowledgedBatchIsWholeAndNoOtherIsPartial(journal, acknowledged);
         }

@@ -1,7 +1,7 @@
 using EventActors.Actors.Journal;
 using EventActors.Actors.Journal.Postgres;
-using EventActors.Actors.Kernel;
-using EventActors.TestKit;
+using Akka.Actor;
+using EventActors.Fixtures;
 using Npgsql;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using EventActors.Actors.Journal;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 using Microsoft.Data.Sqlite;
 using Xunit;
 

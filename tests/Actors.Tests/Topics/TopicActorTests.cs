@@ -1,5 +1,5 @@
 using EventActors.Actors.Journal;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 using EventActors.Actors.Tests.Journal;
 using EventActors.Actors.Topics;
 using EventActors.Protocol;
@@ -8,7 +8,7 @@ using Xunit;
 namespace EventActors.Actors.Tests.Topics;
 
 /// <summary>The topic actor against a real SQLite journal.</summary>
-public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
+public sealed class TopicActorTests : ActorTest, IAsyncLifetime
 {
     private static readonly TopicName Topic = TopicName.Parse("tests.topic");
     private readonly string _directory = TemporaryDirectory.Create("topic-actor");
@@ -180,7 +180,8 @@ public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
         var topic = StartTopic();
         var subscriber = CreateTestProbe();
         topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
-        Assert.IsType<InvalidOperationException>(subscriber.ExpectMsg<Status.Failure>().Cause);
+        _journal.ReleaseTopicCreation(); // the failure comes after the subscribe, which waits for it
+        Assert.Contains("the database is unreachable", subscriber.ExpectMsg<SubscribeRejected>().Reason);
     }
 
     [Fact]
@@ -244,14 +245,14 @@ public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
         ExpectMsg<PublishAccepted>();
 
         var deadline = DateTime.UtcNow + DefaultTimeout;
-        while (await registry.Ask<int>(GetActiveTopicCount.Instance) != 0)
+        while ((await registry.Ask<ActiveTopicCount>(GetActiveTopicCount.Instance)).Count != 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the idle topic was not passivated");
         }
 
         registry.Tell(PublishOf("after"), TestActor);
         Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence); // recovered its head
-        Assert.Equal(1, await registry.Ask<int>(GetActiveTopicCount.Instance));
+        Assert.Equal(1, (await registry.Ask<ActiveTopicCount>(GetActiveTopicCount.Instance)).Count);
     }
 
     /// <summary>
@@ -277,12 +278,16 @@ public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
 
         public void HoldAppends() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void WaitForHeldAppend() => Assert.True(_held.Wait(DefaultTimeout));
+        public void WaitForHeldAppend() => Assert.True(_held.Wait(TimeSpan.FromMinutes(1)));
 
         public void ReleaseAppends() => Interlocked.Exchange(ref _gate, null)?.SetResult();
 
-        /// <summary>Makes topic creation fail, as an unreachable database would.</summary>
+        private readonly TaskCompletionSource _creationReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Makes topic creation fail, as an unreachable database would, once <see cref="ReleaseTopicCreation"/> is called.</summary>
         public bool FailTopicCreation { get; set; }
+
+        public void ReleaseTopicCreation() => _creationReleased.TrySetResult();
 
         public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken = default)
         {
@@ -300,10 +305,16 @@ public sealed class TopicActorTests : TestKit.TestKit, IAsyncLifetime
             return await inner.AppendAsync(request, cancellationToken);
         }
 
-        public Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default) =>
-            FailTopicCreation
-                ? Task.FromException<TopicInfo>(new InvalidOperationException("the database is unreachable"))
-                : inner.CreateTopicAsync(topic, cancellationToken);
+        public async Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
+        {
+            if (FailTopicCreation)
+            {
+                await _creationReleased.Task;
+                throw new InvalidOperationException("the database is unreachable");
+            }
+
+            return await inner.CreateTopicAsync(topic, cancellationToken);
+        }
 
         public Task<TopicInfo?> GetTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.GetTopicAsync(topic, cancellationToken);
 

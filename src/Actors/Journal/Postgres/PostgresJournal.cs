@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using EventActors.Actors.Kernel;
+using Akka.Actor;
 using EventActors.Protocol;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -37,9 +37,9 @@ public sealed class PostgresJournal : IEventJournal
         _options = options;
         _dataSource = dataSource;
         _schema = options.Schema;
-        _logger = system.LoggerFactory.CreateLogger<PostgresJournal>();
+        _logger = options.LoggerFactory.CreateLogger<PostgresJournal>();
         _session = new PostgresWriteSession(dataSource, _schema, options.IdempotencyWindow);
-        _writer = system.ActorOf(PostgresJournalWriter.Props(_session, _availability, options));
+        _writer = system.ActorOf(PostgresJournalWriter.Props(_session, _availability, options, _logger));
 
         // One statement, so the topic's state and its events come from one snapshot: the page
         // and the FirstSequence/Head reported with it always agree.

@@ -57,6 +57,9 @@ public sealed partial record PostgresJournalOptions
     /// <summary>The clock for timestamps, idempotency windows and age retention; tests pass a manual one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Where the journal logs (the host passes its own, so the journal's lines join the node's log); none by default.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
     public void Validate()
     {

@@ -1,4 +1,5 @@
-using EventActors.Actors.Kernel;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
 
 namespace EventActors.Actors.Journal.Postgres;
 
@@ -26,9 +27,11 @@ internal sealed class PostgresJournalWriter : ReceiveActor, IWithTimers
     private PostgresWrite[]? _inFlight;
     private bool _flushScheduled;
     private TaskCompletionSource? _drained;
+    private readonly ILogger _log;
 
-    public PostgresJournalWriter(PostgresWriteSession session, PostgresAvailability availability, PostgresJournalOptions options)
+    public PostgresJournalWriter(PostgresWriteSession session, PostgresAvailability availability, PostgresJournalOptions options, ILogger log)
     {
+        _log = log;
         _session = session;
         _availability = availability;
         _options = options;
@@ -37,8 +40,8 @@ internal sealed class PostgresJournalWriter : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(PostgresWriteSession session, PostgresAvailability availability, PostgresJournalOptions options) =>
-        Kernel.Props.Create(() => new PostgresJournalWriter(session, availability, options));
+    public static Props Props(PostgresWriteSession session, PostgresAvailability availability, PostgresJournalOptions options, ILogger log) =>
+        Akka.Actor.Props.Create(() => new PostgresJournalWriter(session, availability, options, log));
 
     /// <summary>Asks the writer to commit everything it has received and then complete <paramref name="Done"/>.</summary>
     public sealed record Drain(TaskCompletionSource Done);
@@ -101,7 +104,7 @@ internal sealed class PostgresJournalWriter : ReceiveActor, IWithTimers
             {
                 // A create, trim or delete does not say how far it got: counted as unknown.
                 var unknown = failed.CommitWasInFlight;
-                JournalLog.PostgresUnreachable(Log, failed.Cause, failed.Group.Length, unknown);
+                JournalLog.PostgresUnreachable(_log, failed.Cause, failed.Group.Length, unknown);
                 // Unreachable first, then the callers learn of it: a caller that retries at once
                 // is refused at the door instead of queueing behind a dead connection.
                 BecomeUnreachable(failed.Cause);
@@ -113,7 +116,7 @@ internal sealed class PostgresJournalWriter : ReceiveActor, IWithTimers
                 return;
             }
 
-            JournalLog.GroupFailed(Log, failed.Cause, failed.Group.Length);
+            JournalLog.GroupFailed(_log, failed.Cause, failed.Group.Length);
             foreach (var write in failed.Group)
             {
                 write.Complete(failed.Cause);
@@ -138,7 +141,7 @@ internal sealed class PostgresJournalWriter : ReceiveActor, IWithTimers
         Receive<Reconnected>(_ =>
         {
             _availability.MarkReachable();
-            JournalLog.PostgresReachable(Log);
+            JournalLog.PostgresReachable(_log);
             Become(Idle);
         });
         Receive<ReconnectFailed>(failed =>
@@ -227,7 +230,7 @@ internal sealed class PostgresJournalWriter : ReceiveActor, IWithTimers
         var unfinished = (_inFlight?.Length ?? 0) + _pending.Count;
         if (unfinished > 0)
         {
-            JournalLog.StoppedWithWritesPending(Log, unfinished);
+            JournalLog.StoppedWithWritesPending(_log, unfinished);
         }
 
         foreach (var write in _inFlight ?? [])

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace EventActors.TestKit;
+namespace EventActors.Fixtures;
 
 /// <summary>
 /// A PostgreSQL server of a test's own, for tests that stop and restart the database under a

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace EventActors.TestKit;
+namespace EventActors.Fixtures;
 
 /// <summary>
 /// The PostgreSQL server the tests run against: a real one, started by <c>scripts/test.sh</c>
