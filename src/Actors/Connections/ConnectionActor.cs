@@ -16,14 +16,18 @@ namespace EventActors.Actors.Connections;
 /// stop pushing to it and its memory stays bounded.
 /// </summary>
 /// <remarks>
-/// An <see cref="UntypedActor"/> whose two states are methods, not a <c>ReceiveActor</c>: there
-/// is one connection actor per open stream, and a <c>ReceiveActor</c> builds its handler lists
-/// per instance (docs/benchmarks.md, idle connections). A flush that cannot complete at once
-/// runs in <c>RunTask</c>, which holds the mailbox until the bytes are with the transport: that
-/// is the back-pressure, and stopping (a system message) still gets through meanwhile. Journal
-/// reads are not awaited in the actor: they come back as messages (<c>PipeTo</c>).
+/// <para>There is one connection actor per open stream, so what each one carries is kept small
+/// (docs/benchmarks.md, idle connections): an <see cref="UntypedActor"/> whose two states are
+/// methods (a <c>ReceiveActor</c> builds its handler lists per instance); no stash (topics are
+/// subscribed with no credit and granted it only once every topic has answered, so nothing but
+/// answers can arrive before); the heartbeat is one tick told by the scheduler, not an
+/// <c>IWithTimers</c> timer table.</para>
+/// <para>A flush that cannot complete at once runs in <c>RunTask</c>, which holds the mailbox
+/// until the bytes are with the transport: that is the back-pressure, and stopping (a system
+/// message) still gets through meanwhile. Journal reads are not awaited in the actor: they come
+/// back as messages (<c>PipeTo</c>).</para>
 /// </remarks>
-public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedStash
+public sealed class ConnectionActor : UntypedActor
 {
     private readonly StreamRequest _request;
     private readonly PipeWriter _output;
@@ -57,10 +61,6 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
         ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime) =>
         Akka.Actor.Props.Create(() => new ConnectionActor(request, output, registry, journal, settings, aborted, lifetime));
 
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    public IStash Stash { get; set; } = null!;
-
     protected override void PreStart()
     {
         if (!_lifetime.TryAttach(Self))
@@ -72,11 +72,12 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
         SseFrame.WriteRetry(_output, _settings.RetryMilliseconds);
         for (var i = 0; i < _request.Topics.Count; i++)
         {
-            _registry.Tell(new Subscribe(_request.Topics[i], Self, _request.Starts[i], _settings.Credit), Self);
+            // No credit yet: nothing is pushed before every topic has answered (see Subscribing).
+            _registry.Tell(new Subscribe(_request.Topics[i], Self, _request.Starts[i], Credit: 0), Self);
         }
 
         _lastWrite = Context.System.Scheduler.MonotonicClock;
-        Timers.StartSingleTimer(HeartbeatTick.Instance, HeartbeatTick.Instance, _settings.HeartbeatInterval);
+        ScheduleHeartbeat(_settings.HeartbeatInterval);
     }
 
     protected override void PostStop()
@@ -91,6 +92,10 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
 
     protected override void OnReceive(object message) => Subscribing(message);
 
+    /// <summary>
+    /// Waiting for every topic to answer <see cref="Subscribe"/>. Topics push nothing meanwhile (no
+    /// credit), so the only messages are answers, resets, a topic actor's end and heartbeats.
+    /// </summary>
     private void Subscribing(object message)
     {
         switch (message)
@@ -98,12 +103,29 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
             case Subscribed subscribed:
                 OnSubscribedWhileSubscribing(subscribed);
                 break;
+            case TopicReset reset:
+                // The topic was deleted after it answered: written with the others once every
+                // position is known (a multi-topic id needs them all).
+                var index = _request.Topics.IndexOf(reset.Topic);
+                _positions[index] = new EventCursor(reset.Epoch, 0);
+                (_pendingResets ??= []).Add((index, reset.Reason));
+                break;
+            case Terminated terminated:
+                if (OnTopicActorTerminated(terminated))
+                {
+                    _awaitingSubscriptions++; // it answered once; its successor will answer again
+                }
+
+                break;
+            case HeartbeatTick:
+                OnHeartbeat();
+                break;
             case ClientGone:
             case SubscribeRejected: // a topic could not start: end the response, the client resumes
                 Context.Stop(Self);
                 break;
             default:
-                Stash.Stash(); // deliveries, catch-ups and heartbeats wait until every topic has answered
+                Unhandled(message);
                 break;
         }
     }
@@ -141,9 +163,6 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
             case HeartbeatTick:
                 OnHeartbeat();
                 break;
-            case AllSubscribed:
-                Flush(AfterFlush.Nothing);
-                break;
             case ClientGone:
             case SubscribeRejected:
                 Context.Stop(Self);
@@ -164,8 +183,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
 
         if (--_awaitingSubscriptions == 0)
         {
-            // Written now, before the stashed deliveries come back in front of the mailbox:
-            // the client must learn of a reset before any event that follows it.
+            // Written before any event: the client must learn of a reset before what follows it.
             foreach (var (topic, pending) in _pendingResets ?? [])
             {
                 WriteReset(topic, pending);
@@ -173,8 +191,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
 
             _pendingResets = null;
             Context.Become(Live);
-            Stash.UnstashAll();
-            Self.Tell(AllSubscribed.Instance); // flushes the retry field and resets if nothing else does
+            Flush(AfterFlush.Nothing); // the retry field and any reset, at once
+            foreach (var topicActor in _topicActors)
+            {
+                topicActor!.Tell(GrantCredit.For(_settings.Credit), Self); // now the topics may push
+            }
         }
     }
 
@@ -196,17 +217,23 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
             WriteReset(index, reason);
             Flush(AfterFlush.Nothing);
         }
+
+        Sender.Tell(GrantCredit.For(_settings.Credit), Self);
     }
 
-    private void OnTopicActorTerminated(Terminated terminated)
+    /// <summary>A topic actor stopped (it failed, or was replaced): subscribes again from our exact position. False when it was not one of ours.</summary>
+    private bool OnTopicActorTerminated(Terminated terminated)
     {
         var index = Array.FindIndex(_topicActors, actor => ReferenceEquals(actor, terminated.ActorRef));
-        if (index >= 0)
+        if (index < 0)
         {
-            _topicActors[index] = null;
-            var resumeAt = new StartPosition.After(_positions[index]);
-            _registry.Tell(new Subscribe(_request.Topics[index], Self, resumeAt, _settings.Credit), Self);
+            return false;
         }
+
+        _topicActors[index] = null;
+        var resumeAt = new StartPosition.After(_positions[index]);
+        _registry.Tell(new Subscribe(_request.Topics[index], Self, resumeAt, Credit: 0), Self);
+        return true;
     }
 
     private void OnHeartbeat()
@@ -222,8 +249,21 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
             Flush(AfterFlush.Nothing);
         }
 
-        Timers.StartSingleTimer(HeartbeatTick.Instance, HeartbeatTick.Instance, _settings.HeartbeatInterval - quiet);
+        ScheduleHeartbeat(_settings.HeartbeatInterval - quiet);
     }
+
+    /// <summary>
+    /// One tick, told by the scheduler: a connection has no other timer, and an
+    /// <c>IWithTimers</c> table costs each of thousands of idle streams several hundred bytes. A
+    /// tick that finds the actor stopped is dropped quietly (<see cref="HeartbeatTick"/>).
+    /// </summary>
+    /// <remarks>
+    /// AK1004 warns of ticks that outlive their actor; this one is told at most one interval after
+    /// the stop and then dropped, and there is only ever one pending per stream.
+    /// </remarks>
+#pragma warning disable AK1004
+    private void ScheduleHeartbeat(TimeSpan delay) => Context.System.Scheduler.ScheduleTellOnce(delay, Self, HeartbeatTick.Instance, Self);
+#pragma warning restore AK1004
 
     private int Subscribe(Subscribed subscribed)
     {
@@ -341,6 +381,15 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
             return;
         }
 
+        ContinueWhenFlushed(flush, next);
+    }
+
+    /// <summary>
+    /// The slow path, in a method of its own: a lambda that captures locals makes the compiler
+    /// allocate their closure on entry to the method that declares them, taken or not.
+    /// </summary>
+    private void ContinueWhenFlushed(ValueTask<FlushResult> flush, AfterFlush next)
+    {
         RunTask(async () =>
         {
             FlushResult result;
@@ -408,13 +457,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IWithUnboundedS
 
     private sealed record CatchUpFailed(int Topic, Exception Cause);
 
-    private sealed class HeartbeatTick
+    /// <summary>Time to check for a quiet stream. Not a dead letter worth logging when the stream has ended.</summary>
+    private sealed class HeartbeatTick : IDeadLetterSuppression
     {
         public static readonly HeartbeatTick Instance = new();
-    }
-
-    private sealed class AllSubscribed
-    {
-        public static readonly AllSubscribed Instance = new();
     }
 }
