@@ -432,7 +432,7 @@ public sealed class ConnectionActor : UntypedActor
     private static bool IsClientGone(Exception error) => error is OperationCanceledException or IOException or InvalidOperationException;
 
     /// <summary>The client disconnected, or the node drops every connection (<see cref="ConnectionSupervisor.DropAll"/>).</summary>
-    public sealed class ClientGone
+    public sealed class ClientGone : IDeadLetterSuppression
     {
         public static readonly ClientGone Instance = new();
     }

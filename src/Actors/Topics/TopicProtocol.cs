@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using EventActors.Actors.Journal;
 using EventActors.Protocol;
 
@@ -8,6 +9,8 @@ namespace EventActors.Actors.Topics;
 // message is an immutable record of names, numbers, bytes and actor references (no delegates,
 // streams, tasks or exceptions), so that the cluster can register a serializer for it and route
 // it between nodes unchanged. Failures are answered with typed replies, never Status.Failure.
+// The messages of a subscription are IDeadLetterSuppression: one that meets a stream or a topic
+// that has just stopped is the normal end of a subscription, not a dead letter worth a log line.
 
 /// <summary>A message for one topic: the registry routes it by <see cref="Topic"/> (the entity id).</summary>
 public interface ITopicMessage
@@ -38,13 +41,13 @@ public sealed record Subscribe(TopicName Topic, IActorRef Subscriber, StartPosit
 /// The subscription starts after <paramref name="After"/> in <paramref name="Epoch"/>; sent by the
 /// topic actor itself, which is where <see cref="GrantCredit"/> and <see cref="CaughtUp"/> go.
 /// </summary>
-public sealed record Subscribed(TopicName Topic, TopicEpoch Epoch, ulong After, ResetReason? Reset);
+public sealed record Subscribed(TopicName Topic, TopicEpoch Epoch, ulong After, ResetReason? Reset) : IDeadLetterSuppression;
 
 /// <summary>The topic could not start (its journal did not answer): the subscriber should end its stream, and the client resume later.</summary>
 public sealed record SubscribeRejected(TopicName Topic, string Reason);
 
 /// <summary>Committed events that follow the subscriber's position, consecutive. May be shared: do not modify.</summary>
-public sealed record Deliver(TopicName Topic, ArraySegment<CommittedEvent> Events);
+public sealed record Deliver(TopicName Topic, ArraySegment<CommittedEvent> Events) : IDeadLetterSuppression;
 
 /// <summary>
 /// The sender (a subscriber) wrote events and may receive this many more. The subscriber is the
@@ -53,7 +56,7 @@ public sealed record Deliver(TopicName Topic, ArraySegment<CommittedEvent> Event
 /// It does not count as activity for the topic's idle timeout (a topic with subscribers never
 /// passivates anyway), so it does not re-arm that timer on every delivery.
 /// </summary>
-public sealed record GrantCredit(int Credit) : INotInfluenceReceiveTimeout
+public sealed record GrantCredit(int Credit) : INotInfluenceReceiveTimeout, IDeadLetterSuppression
 {
     // Batches of up to 256 events (most are far smaller) have their grant made once per process.
     private static readonly GrantCredit[] Shared = Enumerable.Range(0, 257).Select(credit => new GrantCredit(credit)).ToArray();
@@ -62,19 +65,19 @@ public sealed record GrantCredit(int Credit) : INotInfluenceReceiveTimeout
 }
 
 /// <summary>The subscriber is behind the topic's memory: read the journal after <paramref name="After"/>, then send <see cref="CaughtUp"/>.</summary>
-public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong After);
+public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong After) : IDeadLetterSuppression;
 
 /// <summary>
 /// The subscriber has written everything through <paramref name="Position"/> of
 /// <paramref name="Epoch"/> from the journal. Ignored when the topic has moved to another epoch
 /// since (it was deleted meanwhile and the subscriber was reset).
 /// </summary>
-public sealed record CaughtUp(IActorRef Subscriber, TopicEpoch Epoch, ulong Position) : INotInfluenceReceiveTimeout;
+public sealed record CaughtUp(IActorRef Subscriber, TopicEpoch Epoch, ulong Position) : INotInfluenceReceiveTimeout, IDeadLetterSuppression;
 
 /// <summary>The topic began a new epoch (it was deleted): the subscriber continues from its start.</summary>
-public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ResetReason Reason);
+public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ResetReason Reason) : IDeadLetterSuppression;
 
-public sealed record Unsubscribe(IActorRef Subscriber);
+public sealed record Unsubscribe(IActorRef Subscriber) : IDeadLetterSuppression;
 
 /// <summary>Asks for <see cref="TopicStatus"/> (or <see cref="TopicUnavailable"/>). Not activity: asking does not keep a topic alive.</summary>
 public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage, INotInfluenceReceiveTimeout;
