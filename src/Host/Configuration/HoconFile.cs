@@ -64,7 +64,53 @@ public static partial class HoconFile
             throw new ConfigurationException($"Configuration file {path} is not valid HOCON here: {Hint(text, "")}".TrimEnd());
         }
 
+        // Nor does it refuse a substitution that leads back to itself (a = ${a}"x", or a = ${b}
+        // with b = ${a}): reading the value would overflow the stack and kill the process.
+        if (root.Substitutions.FirstOrDefault(RefersToItself) is { } cycle)
+        {
+            throw new ConfigurationException(
+                $"Configuration file {path}: the substitution ${{{cycle.Path}}} refers to itself, which Akka.NET's HOCON does not support; write the value out");
+        }
+
         return root;
+    }
+
+    /// <summary>Whether <paramref name="substitution"/>'s value contains it, directly or through other substitutions.</summary>
+    private static bool RefersToItself(HoconSubstitution substitution)
+    {
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<object?>([substitution.ResolvedValue]);
+        while (pending.TryPop(out var next))
+        {
+            if (next is null || !seen.Add(next))
+            {
+                continue;
+            }
+
+            switch (next)
+            {
+                case HoconSubstitution found when ReferenceEquals(found, substitution):
+                    return true;
+                case HoconSubstitution other:
+                    pending.Push(other.ResolvedValue);
+                    break;
+                case HoconValue value:
+                    value.Values.ForEach(pending.Push);
+                    break;
+                case HoconObject section:
+                    foreach (var child in section.Items.Values)
+                    {
+                        pending.Push(child);
+                    }
+
+                    break;
+                case HoconArray array:
+                    array.ForEach(pending.Push);
+                    break;
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>(line,column)</c> of Akka's "at position N" (an index into the text), or nothing when it gives none.</summary>

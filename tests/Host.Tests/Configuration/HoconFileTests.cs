@@ -93,6 +93,23 @@ public sealed class HoconFileTests : IDisposable
         Assert.Contains("${?NAME} (an optional substitution) is not supported", error.Message);
     }
 
+    [Theory]
+    [InlineData("path = \"/a\"\npath = ${path}\":/b\"", "path")]
+    [InlineData("a = ${b}\nb = [${a}]", "b")]
+    public void A_substitution_that_refers_to_itself_is_an_error_naming_it_not_a_stack_overflow(string text, string key)
+    {
+        var main = Write("main.conf", text);
+        Assert.Equal($"Configuration file {main}: the substitution ${{{key}}} refers to itself, which Akka.NET's HOCON does not support; write the value out",
+            Assert.Throws<ConfigurationException>(() => HoconFile.Read(main)).Message);
+    }
+
+    [Fact]
+    public void A_substitution_of_another_key_of_the_same_file_is_resolved()
+    {
+        var main = Write("main.conf", "base = \"/var/lib/eventactors\"\nEventActors.DataDir = ${base}\"/data\"");
+        Assert.Equal("/var/lib/eventactors/data", HoconFile.Read(main).GetString("EventActors.DataDir"));
+    }
+
     [Fact]
     public void An_environment_variable_cannot_be_substituted_and_the_error_says_what_to_do_instead()
     {
