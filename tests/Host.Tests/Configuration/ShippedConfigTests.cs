@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Akka.Configuration;
 using EventActors.Host.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -50,14 +51,30 @@ public sealed class ShippedConfigTests
         Assert.Equal("INFO", s_shipped.GetString("akka.loglevel"));
 
     [Fact]
+    public void The_settings_table_of_the_docs_shows_every_default_as_the_shipped_file_writes_it()
+    {
+        // | `EventActors:RingSize` | `1024` | ... or | `--journal` / `EventActors:Journal` | `Sqlite` | ...
+        var rows = File.ReadLines(Path.Combine(Repository, "docs", "configuration.md"))
+            .Select(line => Regex.Match(line, @"^\| (?:`--[a-z-]+` / )?`EventActors:(\w+)` \| `([^`]*)`"))
+            .Where(match => match.Success)
+            .ToDictionary(match => match.Groups[1].Value, match => match.Groups[2].Value);
+        var section = s_shipped.GetValue(ServerOptions.Section).GetObject().Items;
+        var shipped = section.ToDictionary(pair => pair.Key, pair => pair.Value.Values.OfType<Akka.Configuration.Hocon.HoconArray>().Any()
+            ? $"[{string.Join(", ", pair.Value.GetStringList())}]"
+            : pair.Value.GetString() is { Length: > 0 } text ? text : "\"\"");
+        Assert.Equal(shipped.OrderBy(pair => pair.Key), rows.OrderBy(pair => pair.Key));
+    }
+
+    [Fact]
     public void The_shipped_logging_defaults_equal_appsettings_json()
     {
-        // tests/Host.Tests/bin/<Configuration>/net10.0 -> the repository
-        var repository = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
-        var json = new ConfigurationBuilder().AddJsonFile(Path.Combine(repository, "src", "Host", "appsettings.json")).Build();
+        var json = new ConfigurationBuilder().AddJsonFile(Path.Combine(Repository, "src", "Host", "appsettings.json")).Build();
         var levels = s_shipped.GetValue("Logging.LogLevel").GetObject().Items.Select(pair => $"Logging:LogLevel:{pair.Key}={pair.Value.GetString()}");
         Assert.Equal(Leaves(json.GetSection("Logging")), levels.Order(StringComparer.OrdinalIgnoreCase).ToArray());
     }
+
+    // tests/Host.Tests/bin/<Configuration>/net10.0 -> the repository
+    private static string Repository => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
 
     private static string[] Leaves(IConfigurationSection section) =>
         section.AsEnumerable().Where(pair => pair.Value is not null).Select(pair => $"{pair.Key}={pair.Value}").Order(StringComparer.OrdinalIgnoreCase).ToArray();
