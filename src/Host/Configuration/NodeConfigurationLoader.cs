@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 using Microsoft.Extensions.Configuration.CommandLine;
@@ -188,7 +189,7 @@ public static class NodeConfigurationLoader
         {
             (false, 2) => name,
             (true, 2) when value.Length == 0 => name, // an empty value: the empty list
-            (true, 3) when int.TryParse(segments[2], out var element) && element >= 0 => $"{name}{ConfigurationPath.KeyDelimiter}{element}",
+            (true, 3) when int.TryParse(segments[2], CultureInfo.InvariantCulture, out var element) && element >= 0 => $"{name}{ConfigurationPath.KeyDelimiter}{element}",
             (true, _) => throw Refuse($"is a list: set its elements as {segments[0]}:{name}:0, {segments[0]}:{name}:1, ... (an empty value for {segments[0]}:{name} is the empty list)"),
             (false, _) => throw Refuse($"is not a setting: {segments[0]}:{name} is a single value"),
         };
@@ -207,13 +208,13 @@ public static class NodeConfigurationLoader
         // Configuration merges arrays element by element; the list they make replaces the
         // file's list whole, as HOCON replaces arrays.
         var list = new HoconArray();
-        foreach (var (_, element) in leaves
-            .Where(leaf => leaf.Key.Contains(ConfigurationPath.KeyDelimiter, StringComparison.Ordinal))
-            .OrderBy(leaf => int.Parse(leaf.Key.Split(ConfigurationPath.KeyDelimiter)[1]))
-            .Select(leaf => (leaf.Key, leaf.Value)))
+        var elements = leaves
+            .Where(leaf => leaf.Key.Contains(ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)) // not "Name" alone (the empty list)
+            .OrderBy(leaf => int.Parse(leaf.Key.Split(ConfigurationPath.KeyDelimiter)[1], CultureInfo.InvariantCulture));
+        foreach (var element in elements)
         {
             var value = new HoconValue();
-            value.AppendValue(new HoconLiteral { Value = element });
+            value.AppendValue(new HoconLiteral { Value = element.Value });
             list.Add(value);
         }
 
