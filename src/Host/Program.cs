@@ -16,9 +16,11 @@ args = args.Where(arg => arg != "--demo").ToArray();
 // so the host finds its files whatever directory it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-// hocon/eventactors.conf (every setting, its default and why), then --config PATH on top of it;
-// environment variables and the command line still win, as the .NET convention has it.
-builder.Configuration.AddEventActorsHocon(builder.Configuration["config"]);
+// hocon/eventactors.conf (every setting, its default and why), the --config PATH file over it,
+// then environment variables, the command line and the short forms (--data-dir, --journal,
+// --postgres, --demo); a bad or unknown key stops the start here, naming it.
+var nodeConfiguration = builder.Configuration.LoadEventActorsConfiguration(demo);
+var options = nodeConfiguration.Options;
 
 // The default address; --urls (or ASPNETCORE_URLS) still overrides it.
 if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
@@ -26,31 +28,6 @@ if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable(
     builder.WebHost.UseUrls("http://localhost:5080");
 }
 
-var options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
-if (builder.Configuration["data-dir"] is { Length: > 0 } dataDir)
-{
-    options.DataDir = dataDir; // --data-dir PATH
-}
-
-if (builder.Configuration["journal"] is { Length: > 0 } journal)
-{
-    // --journal sqlite|postgres; an unknown name stops the start, naming the choices.
-    options.Journal = Enum.TryParse<JournalKind>(journal, ignoreCase: true, out var kind) && Enum.IsDefined(kind)
-        ? kind
-        : throw new InvalidOperationException($"--journal must be sqlite or postgres, not '{journal}'");
-}
-
-if (builder.Configuration["postgres"] is { Length: > 0 } postgres)
-{
-    options.PostgresConnectionString = postgres; // --postgres "<Npgsql connection string>"
-}
-
-if (demo)
-{
-    options.Demo = true;
-}
-
-options.Validate(); // a bad value stops the start here, naming the key
 var maxConnections = options.EffectiveMaxConnections(OpenFileLimit.Read());
 builder.WebHost.ConfigureKestrel(kestrel =>
 {

@@ -1,8 +1,13 @@
+using Akka.Configuration;
+using EventActors.Host.Configuration;
+
 namespace EventActors.Host;
 
 /// <summary>
-/// The host's settings, bound once at start-up from configuration (section "EventActors")
-/// and validated there: a bad value stops the start with a message that names the key.
+/// The host's settings: the <c>EventActors</c> section of the node's HOCON, read once at
+/// start-up by <see cref="FromConfig"/> and validated there, so a bad value stops the start with
+/// a message that names the key. The defaults, with what each guards, are written once, in
+/// <c>hocon/eventactors.conf</c>; nothing here has a default of its own.
 /// </summary>
 public sealed class ServerOptions
 {
@@ -10,33 +15,33 @@ public sealed class ServerOptions
 
     /// <summary>
     /// Origins (such as <c>https://app.example.com</c>) whose pages may publish and subscribe
-    /// from a browser, with credentials (cookies) allowed. Empty, the default: same origin only.
+    /// from a browser, with credentials (cookies) allowed. Empty: same origin only.
     /// </summary>
-    public string[] CorsAllowedOrigins { get; set; } = [];
+    public required string[] CorsAllowedOrigins { get; init; }
 
     /// <summary>Runs a small publisher feeding the demo pages' topics (<c>--demo</c>).</summary>
-    public bool Demo { get; set; }
+    public required bool Demo { get; init; }
 
     /// <summary>
-    /// Which journal stores the events (<c>--journal</c>): <see cref="JournalKind.Sqlite"/>, the
-    /// default, a file under <see cref="DataDir"/> with nothing to set up; or
-    /// <see cref="JournalKind.Postgres"/>, the database a cluster shares (<see cref="PostgresConnectionString"/>).
+    /// Which journal stores the events (<c>--journal</c>): <see cref="JournalKind.Sqlite"/>, a
+    /// file under <see cref="DataDir"/> with nothing to set up; or <see cref="JournalKind.Postgres"/>,
+    /// the database a cluster shares (<see cref="PostgresConnectionString"/>).
     /// </summary>
-    public JournalKind Journal { get; set; } = JournalKind.Sqlite;
+    public required JournalKind Journal { get; init; }
 
     /// <summary>The Npgsql connection string of the PostgreSQL journal (<c>--postgres</c>); required when <see cref="Journal"/> is Postgres.</summary>
-    public string PostgresConnectionString { get; set; } = "";
+    public required string PostgresConnectionString { get; init; }
 
-    /// <summary>The schema that holds the PostgreSQL journal's tables, created and migrated at start-up ("eventactors").</summary>
-    public string PostgresSchema { get; set; } = "eventactors";
+    /// <summary>The schema that holds the PostgreSQL journal's tables, created and migrated at start-up.</summary>
+    public required string PostgresSchema { get; init; }
 
     /// <summary>
     /// Most open client connections (SSE streams included); beyond it new connections are closed
-    /// at once and the open ones carry on. 0, the default, means the process's open-file limit
-    /// less <see cref="FileDescriptorHeadroom"/>: a node that ran out of file descriptors would
-    /// fail everything else it opens (journal, pool, runtime) and die.
+    /// at once and the open ones carry on. 0 means the process's open-file limit less
+    /// <see cref="FileDescriptorHeadroom"/>: a node that ran out of file descriptors would fail
+    /// everything else it opens (journal, pool, runtime) and die.
     /// </summary>
-    public int MaxConnections { get; set; }
+    public required int MaxConnections { get; init; }
 
     /// <summary>File descriptors kept free of client connections for the journal, the database pool, logs and the runtime.</summary>
     public const int FileDescriptorHeadroom = 512;
@@ -48,66 +53,107 @@ public sealed class ServerOptions
         : null;
 
     /// <summary>Where the SQLite journal lives (<c>--data-dir</c>).</summary>
-    public string DataDir { get; set; } = "./data";
+    public required string DataDir { get; init; }
 
     /// <summary>
-    /// SQLite's <c>synchronous</c>: Normal (the default) keeps every acknowledged event across a
-    /// process crash; Full also across a power loss or OS crash, at the cost of an fsync per commit.
+    /// SQLite's <c>synchronous</c>: Normal keeps every acknowledged event across a process crash;
+    /// Full also across a power loss or OS crash, at the cost of an fsync per commit.
     /// </summary>
-    public Actors.Journal.SqliteSynchronousMode JournalSynchronous { get; set; } = Actors.Journal.SqliteSynchronousMode.Normal;
+    public required Actors.Journal.SqliteSynchronousMode JournalSynchronous { get; init; }
 
-    /// <summary>Largest event body, in bytes (64 KiB). Guards memory per publish and per ring slot.</summary>
-    public int MaxEventBytes { get; set; } = 64 * 1024;
+    /// <summary>Largest event body, in bytes. Guards memory per publish and per ring slot.</summary>
+    public required int MaxEventBytes { get; init; }
 
-    /// <summary>Largest NDJSON batch body, in bytes (1 MiB). Guards memory per publish request.</summary>
-    public int MaxBatchBytes { get; set; } = 1024 * 1024;
+    /// <summary>Largest NDJSON batch body, in bytes. Guards memory per publish request.</summary>
+    public required int MaxBatchBytes { get; init; }
 
-    /// <summary>Most events in one NDJSON batch (1,000). Guards the size of one journal transaction.</summary>
-    public int MaxBatchEvents { get; set; } = 1000;
+    /// <summary>Most events in one NDJSON batch. Guards the size of one journal transaction.</summary>
+    public required int MaxBatchEvents { get; init; }
 
-    /// <summary>Longest <c>Idempotency-Key</c>, in characters (200). Guards the key index.</summary>
-    public int MaxIdempotencyKeyLength { get; set; } = 200;
+    /// <summary>Longest <c>Idempotency-Key</c>, in characters. Guards the key index.</summary>
+    public required int MaxIdempotencyKeyLength { get; init; }
 
-    /// <summary>Longest event type, in characters (200). Guards every frame that carries it.</summary>
-    public int MaxEventTypeLength { get; set; } = 200;
+    /// <summary>Longest event type, in characters. Guards every frame that carries it.</summary>
+    public required int MaxEventTypeLength { get; init; }
 
-    /// <summary>Events kept in memory per topic for subscribers that are slightly behind (1,024).</summary>
-    public int RingSize { get; set; } = 1024;
+    /// <summary>Events kept in memory per topic for subscribers that are slightly behind.</summary>
+    public required int RingSize { get; init; }
 
-    /// <summary>Encoded bytes kept in memory per topic (8 MiB), whatever RingSize says. Bounds a topic of large events.</summary>
-    public long RingMaxBytes { get; set; } = 8 * 1024 * 1024;
+    /// <summary>Encoded bytes kept in memory per topic, whatever RingSize says. Bounds a topic of large events.</summary>
+    public required long RingMaxBytes { get; init; }
 
     /// <summary>
-    /// Events a topic may push to one subscriber before the subscriber has written them (256).
+    /// Events a topic may push to one subscriber before the subscriber has written them.
     /// Bounds the memory a slow client can hold; a subscriber out of credit catches up later.
     /// </summary>
-    public int SubscriberCredit { get; set; } = 256;
+    public required int SubscriberCredit { get; init; }
 
     /// <summary>A comment is sent after this long without a write, so proxies keep the stream open.</summary>
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+    public required TimeSpan HeartbeatInterval { get; init; }
 
-    /// <summary>The <c>retry:</c> a browser waits before reconnecting, in milliseconds (2,000).</summary>
-    public int RetryMilliseconds { get; set; } = 2000;
+    /// <summary>The <c>retry:</c> a browser waits before reconnecting, in milliseconds.</summary>
+    public required int RetryMilliseconds { get; init; }
 
     /// <summary>A topic with no subscriber and no publish for this long is stopped to free its memory.</summary>
-    public TimeSpan TopicIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+    public required TimeSpan TopicIdleTimeout { get; init; }
 
-    /// <summary>Events of catch-up history read from the journal per page (500).</summary>
-    public int CatchUpPageSize { get; set; } = 500;
+    /// <summary>Events of catch-up history read from the journal per page.</summary>
+    public required int CatchUpPageSize { get; init; }
 
     /// <summary>
-    /// Events each topic keeps (0: no limit, the default). Older events are trimmed; a client
-    /// that asks for them gets an <c>eventactors.reset</c> event saying so.
+    /// Events each topic keeps (0: no limit). Older events are trimmed; a client that asks for
+    /// them gets an <c>eventactors.reset</c> event saying so.
     /// </summary>
-    public long RetentionMaxEvents { get; set; }
+    public required long RetentionMaxEvents { get; init; }
 
-    /// <summary>How long each topic keeps an event (zero: no limit, the default).</summary>
-    public TimeSpan RetentionMaxAge { get; set; } = TimeSpan.Zero;
+    /// <summary>How long each topic keeps an event (zero: no limit).</summary>
+    public required TimeSpan RetentionMaxAge { get; init; }
 
-    /// <summary>How long a publish waits for its commit before answering 503 (10 s).</summary>
-    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long a publish waits for its commit before answering 503.</summary>
+    public required TimeSpan PublishTimeout { get; init; }
+
+    /// <summary>
+    /// Reads the <see cref="Section"/> section of <paramref name="config"/>, as Akka's settings
+    /// classes read theirs, and validates it. Every key must be there (hocon/eventactors.conf
+    /// sets them all) and no other: a key this does not read is a typo, refused rather than ignored.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A key is missing, unknown or has a bad value; the message names it.</exception>
+    public static ServerOptions FromConfig(Config config)
+    {
+        var settings = SettingsReader.Open(config, Section);
+        var options = new ServerOptions
+        {
+            CorsAllowedOrigins = settings.StringList(nameof(CorsAllowedOrigins)),
+            Demo = settings.Boolean(nameof(Demo)),
+            Journal = settings.Enum<JournalKind>(nameof(Journal)),
+            PostgresConnectionString = settings.String(nameof(PostgresConnectionString)),
+            PostgresSchema = settings.String(nameof(PostgresSchema)),
+            MaxConnections = settings.Int(nameof(MaxConnections)),
+            DataDir = settings.String(nameof(DataDir)),
+            JournalSynchronous = settings.Enum<Actors.Journal.SqliteSynchronousMode>(nameof(JournalSynchronous)),
+            MaxEventBytes = settings.ByteSizeInt(nameof(MaxEventBytes)),
+            MaxBatchBytes = settings.ByteSizeInt(nameof(MaxBatchBytes)),
+            MaxBatchEvents = settings.Int(nameof(MaxBatchEvents)),
+            MaxIdempotencyKeyLength = settings.Int(nameof(MaxIdempotencyKeyLength)),
+            MaxEventTypeLength = settings.Int(nameof(MaxEventTypeLength)),
+            RingSize = settings.Int(nameof(RingSize)),
+            RingMaxBytes = settings.ByteSize(nameof(RingMaxBytes)),
+            SubscriberCredit = settings.Int(nameof(SubscriberCredit)),
+            HeartbeatInterval = settings.Duration(nameof(HeartbeatInterval)),
+            RetryMilliseconds = settings.Int(nameof(RetryMilliseconds)),
+            TopicIdleTimeout = settings.Duration(nameof(TopicIdleTimeout)),
+            CatchUpPageSize = settings.Int(nameof(CatchUpPageSize)),
+            RetentionMaxEvents = settings.Long(nameof(RetentionMaxEvents)),
+            RetentionMaxAge = settings.Duration(nameof(RetentionMaxAge)),
+            PublishTimeout = settings.Duration(nameof(PublishTimeout)),
+        };
+        settings.RefuseUnread();
+        options.Validate();
+        return options;
+    }
 
     /// <summary>Throws with a message naming the key when a value is out of range.</summary>
+    /// <exception cref="ConfigurationException">A value is out of range; the message names its key.</exception>
     public void Validate()
     {
         Require(!string.IsNullOrWhiteSpace(DataDir), nameof(DataDir), "must name a directory");
@@ -152,7 +198,7 @@ public sealed class ServerOptions
     {
         if (!condition)
         {
-            throw new InvalidOperationException($"Configuration {Section}:{key} {rule}");
+            throw new ConfigurationException($"Configuration {Section}:{key} {rule}");
         }
     }
 }
