@@ -42,7 +42,7 @@ builder.Services.AddSingleton<EventActorsNode>();
 // when the host stops (and stops the host if the actor system ends first). Akka logs through
 // Microsoft.Extensions.Logging, into the same log as the rest of the node.
 builder.Services.AddAkka("eventactors", (akka, services) => akka
-    .AddHocon(Akka.Configuration.ConfigurationFactory.ParseString(AkkaSettings.Hocon), HoconAddMode.Prepend)
+    .AddHocon(nodeConfiguration.Hocon, HoconAddMode.Prepend) // its akka { } section, ahead of Akka's defaults
     .ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory())
     .WithActors((system, registry) => services.GetRequiredService<EventActorsNode>().StartAsync(system, registry)));
 builder.Services.AddHostedService<StreamsShutdown>();

@@ -173,6 +173,24 @@ public sealed class TopicActorTests : ActorTest, IAsyncLifetime
         Assert.Equal(1UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_failed_append_is_answered_with_a_rejection_that_says_whether_it_may_have_been_committed(bool brokeMidCommit)
+    {
+        var topic = StartTopic();
+        _journal.FailAppendsWith = new JournalUnreachableException("the database went away", outcomeUnknown: brokeMidCommit);
+        topic.Tell(PublishOf("lost?"), TestActor);
+
+        var rejected = ExpectMsg<PublishRejected>();
+        Assert.Equal(brokeMidCommit, rejected.OutcomeUnknown);
+        Assert.Contains("the database went away", rejected.Reason);
+
+        _journal.FailAppendsWith = null; // the topic goes on: the next publish is committed
+        topic.Tell(PublishOf("next"), TestActor);
+        Assert.Equal(1UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
+    }
+
     [Fact]
     public void A_subscribe_waiting_on_a_recovery_that_fails_is_answered_with_the_failure()
     {
@@ -289,6 +307,9 @@ public sealed class TopicActorTests : ActorTest, IAsyncLifetime
 
         public void ReleaseTopicCreation() => _creationReleased.TrySetResult();
 
+        /// <summary>Makes every append fail with this, as the journal would report it.</summary>
+        public Exception? FailAppendsWith { get; set; }
+
         public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken = default)
         {
             lock (_appendSizes)
@@ -300,6 +321,11 @@ public sealed class TopicActorTests : ActorTest, IAsyncLifetime
             {
                 _held.Release();
                 await gate.Task;
+            }
+
+            if (FailAppendsWith is { } failure)
+            {
+                throw failure;
             }
 
             return await inner.AppendAsync(request, cancellationToken);
