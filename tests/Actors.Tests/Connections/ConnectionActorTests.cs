@@ -220,6 +220,50 @@ public sealed class ConnectionActorTests() : ActorTest(VirtualTimeScheduler.Hoco
         stream.Reader.AssertNothingMoreWritten();
     }
 
+    [Fact]
+    public async Task Credit_goes_back_to_the_topic_only_once_the_client_has_read_what_was_delivered()
+    {
+        // Past 64 unread bytes a flush waits for the client: two events of 100 bytes of data do it.
+        // Like Kestrel's own transport pipes, this one completes a flush on the thread pool
+        // whatever scheduler awaits it; the actor must still take it up as itself.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 64, resumeWriterThreshold: 32, useSynchronizationContext: false));
+        var stream = Open(pipe: pipe);
+        var topic = await stream.SubscribedAsync(Epoch, after: 0);
+        var large = new string('x', 100);
+
+        topic.Send(stream.Actor, DeliveryOf(Orders, Event(Epoch, 1, data: large), Event(Epoch, 2, data: large)));
+
+        var held = await stream.Reader.HoldNextFlushAsync(); // the bytes are with the transport, unread
+        Assert.Contains("id: epoch000-2\n", ResponseReader.TextOf(held));
+        // The topic hears nothing yet: a grant told as the delivery was handled would be ahead of
+        // this marker, which the test tells the topic only now.
+        topic.Ref.Tell(Marker.Instance, ActorRefs.NoSender);
+        topic.ExpectMsg<Marker>();
+
+        stream.Reader.Release(held);
+
+        Assert.Equal(2, topic.ExpectMsg<GrantCredit>().Credit);
+        await stream.ReadEventAsync("epoch000-1", large);
+        await stream.ReadEventAsync("epoch000-2", large);
+    }
+
+    [Fact]
+    public async Task A_connection_stopped_while_its_client_is_not_reading_grants_no_credit_for_what_the_client_did_not_read()
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 64, resumeWriterThreshold: 32, useSynchronizationContext: false));
+        var stream = Open(pipe: pipe);
+        var topic = await stream.SubscribedAsync(Epoch, after: 0);
+        topic.Send(stream.Actor, DeliveryOf(Orders, Event(Epoch, 1, data: new string('x', 100))));
+        await stream.Reader.HoldNextFlushAsync(); // the actor has handed the bytes over and waits on the client
+
+        // A stop is a system message: the actor takes it while it waits, but only once it has
+        // finished handling the delivery, so a grant told along with the flush would come first.
+        Sys.Stop(stream.Actor);
+
+        Assert.Equal(new Unsubscribe(stream.Actor), topic.ExpectMsg<Unsubscribe>());
+        await stream.ExpectEndedAsync();
+    }
+
     // ---- Catching up from the journal -----------------------------------------------------------
 
     /// <summary>Appends events "event 1" .. "event {count}" to <paramref name="topic"/>; returns its epoch.</summary>
