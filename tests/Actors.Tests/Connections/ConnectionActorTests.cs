@@ -303,6 +303,22 @@ public sealed class ConnectionActorTests() : ActorTest(VirtualTimeScheduler.Hoco
         Assert.Equal([(0UL, 3), (3UL, 3)], _journal.Reads);
     }
 
+    [Fact(Skip = "Fails today (the stream stalls): OnCatchUpPage compares the topic actor with ReferenceEquals and drops the page; "
+        + "Equals (path and uid, as Akka compares references) fixes it, as in OnTopicActorTerminated. Latent until topics are remote.")]
+    public async Task A_catch_up_asked_for_through_another_reference_to_the_same_topic_actor_is_read_and_reported()
+    {
+        // A topic actor on another node reaches the connection through references resolved per
+        // message: equal (same path and uid) but not always the same instance.
+        var epoch = await AppendAsync(Orders, 4);
+        var stream = Open(StartPosition.Earliest.Instance);
+        var topic = await stream.SubscribedAsync(epoch, after: 0);
+
+        stream.Actor.Tell(new CatchUpRequired(Orders, epoch, 0), new EqualActorRef(topic.Ref));
+
+        await stream.ReadEventsAsync(epoch, 1, 4);
+        Assert.Equal(new CaughtUp(stream.Actor, epoch, 4), topic.ExpectMsg<CaughtUp>());
+    }
+
     [Fact]
     public async Task History_trimmed_between_two_pages_is_reported_as_a_reset_and_the_catch_up_continues_after_it()
     {
