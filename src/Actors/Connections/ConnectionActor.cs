@@ -395,7 +395,7 @@ public sealed class ConnectionActor : UntypedActor
             FlushResult result;
             try
             {
-                result = await flush;
+                result = await flush.AsTask(); // a Task resumes on the actor's scheduler, whatever the writer's awaitable does
             }
             catch (Exception error) when (IsClientGone(error))
             {
