@@ -40,7 +40,7 @@ public sealed class ConnectionActor : UntypedActor
     private readonly IActorRef?[] _topicActors;       // per topic: who feeds us, once subscribed
     private List<(int Topic, ResetReason Reason)>? _pendingResets; // rare: only resets learnt while subscribing
     private int _awaitingSubscriptions;
-    private TimeSpan _lastWrite;                      // the scheduler's clock at the last flush
+    private DateTimeOffset _lastWrite;                // the scheduler's time at the last flush
 
     public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
         ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime)
@@ -76,7 +76,7 @@ public sealed class ConnectionActor : UntypedActor
             _registry.Tell(new Subscribe(_request.Topics[i], Self, _request.Starts[i], Credit: 0), Self);
         }
 
-        _lastWrite = Context.System.Scheduler.MonotonicClock;
+        _lastWrite = Context.System.Scheduler.Now;
         ScheduleHeartbeat(_settings.HeartbeatInterval);
     }
 
@@ -224,7 +224,9 @@ public sealed class ConnectionActor : UntypedActor
     /// <summary>A topic actor stopped (it failed, or was replaced): subscribes again from our exact position. False when it was not one of ours.</summary>
     private bool OnTopicActorTerminated(Terminated terminated)
     {
-        var index = Array.FindIndex(_topicActors, actor => ReferenceEquals(actor, terminated.ActorRef));
+        // Equal, not the same object: Akka promises equality by path and uid, and a reference to
+        // a remote actor can be a fresh object each time.
+        var index = Array.FindIndex(_topicActors, actor => terminated.ActorRef.Equals(actor));
         if (index < 0)
         {
             return false;
@@ -240,16 +242,20 @@ public sealed class ConnectionActor : UntypedActor
     {
         // A comment goes out once the stream has been quiet for a whole interval, never
         // later: the timer is set for when that moment comes, from the last write. The time is
-        // the scheduler's, which is what fires the timer (and what a test advances).
-        var quiet = Context.System.Scheduler.MonotonicClock - _lastWrite;
-        if (quiet >= _settings.HeartbeatInterval)
+        // the scheduler's (what fires the tick, and what Akka's TestScheduler advances); it is
+        // wall-clock time, so a clock that jumps is clamped: at worst one heartbeat comes early
+        // or one interval late.
+        var interval = _settings.HeartbeatInterval;
+        var quiet = Context.System.Scheduler.Now - _lastWrite;
+        quiet = quiet < TimeSpan.Zero ? TimeSpan.Zero : quiet > interval ? interval : quiet;
+        if (quiet >= interval)
         {
             SseFrame.Heartbeat.WriteTo(_output);
             quiet = TimeSpan.Zero;
             Flush(AfterFlush.Nothing);
         }
 
-        ScheduleHeartbeat(_settings.HeartbeatInterval - quiet);
+        ScheduleHeartbeat(interval - quiet);
     }
 
     /// <summary>
@@ -312,7 +318,7 @@ public sealed class ConnectionActor : UntypedActor
     private void OnCatchUpPage(CatchUpPage caughtUp)
     {
         var index = caughtUp.Topic;
-        if (!ReferenceEquals(_topicActors[index], caughtUp.TopicActor) || _positions[index] != caughtUp.From)
+        if (!caughtUp.TopicActor.Equals(_topicActors[index]) || _positions[index] != caughtUp.From)
         {
             // The topic was reset or its actor replaced while the page was read: whoever feeds
             // us now starts afresh from our position, and this page describes the past.
@@ -363,7 +369,7 @@ public sealed class ConnectionActor : UntypedActor
     /// </summary>
     private void Flush(AfterFlush next)
     {
-        _lastWrite = Context.System.Scheduler.MonotonicClock;
+        _lastWrite = Context.System.Scheduler.Now;
         ValueTask<FlushResult> flush;
         try
         {
