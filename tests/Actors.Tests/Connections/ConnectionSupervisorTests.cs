@@ -69,6 +69,7 @@ public sealed class ConnectionSupervisorTests : ActorTest, IAsyncLifetime
     {
         var topic = CreateTestProbe();
         topic.Send(connection.Actor, new Subscribed(Orders, Epoch, 0, null));
+        topic.ExpectMsg<GrantCredit>(); // once subscribed, the connection grants the topic its credit
         Assert.Equal("1500", (await new ResponseReader(connection.Pipe.Reader, DefaultTimeout).ReadFrameAsync()).Retry);
         return topic;
     }
