@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using EventActors.Actors.Connections;
 using EventActors.Actors.Journal;
 using Akka.Actor;
+using EventActors.Actors;
 using EventActors.Actors.Topics;
 using EventActors.Protocol;
 
@@ -58,6 +59,7 @@ internal sealed class FanoutPathBenchmark : IBenchmark
     {
         var directory = Directory.CreateTempSubdirectory("eventactors-fanout-path-").FullName;
         var system = ActorSystem.Create("fanout-path");
+        SchedulerStart.Now(system); // before a thousand connection actors arm their heartbeats at once
         try
         {
             var journal = SqliteJournal.Open(system, new SqliteJournalOptions { Path = Path.Combine(directory, "journal.db") });

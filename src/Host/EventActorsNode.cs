@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka;
 using Akka.Hosting;
+using EventActors.Actors;
 using EventActors.Actors.Connections;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Journal.Postgres;
@@ -51,6 +52,7 @@ public sealed partial class EventActorsNode(
     /// </summary>
     internal async Task StartAsync(ActorSystem system, IActorRegistry registry)
     {
+        SchedulerStart.Now(system); // before the first stream arms its heartbeat
         _journal = await OpenJournalAsync(system);
         var maxEventsPerAppend = Math.Max(Options.MaxBatchEvents, 1000);
         var topicSettings = new TopicSettings(Options.RingSize, Options.RingMaxBytes, Options.TopicIdleTimeout, maxEventsPerAppend, Options.Retention);

@@ -26,6 +26,25 @@ public sealed class AkkaHostingTests : IDisposable
     }
 
     [Fact]
+    public async Task Hundreds_of_streams_opened_at_once_on_a_node_that_has_just_started_all_get_their_events()
+    {
+        // The node's first timers are armed by these streams all at once (a start-up deadlock in
+        // Akka's scheduler left a node answering no stream for minutes: see SchedulerStart).
+        await using var host = await HostProcess.StartAsync(_data.Path);
+        var topic = SharedHost.NewTopic("first-streams");
+
+        var streams = await Task.WhenAll(Enumerable.Range(0, 500).Select(_ => SseStream.OpenAsync(host.Client, $"/topics/{topic}/stream")));
+        await host.Client.WaitForSubscribersAsync(topic, streams.Length);
+        await host.Client.PublishAsync(topic, "to everyone");
+
+        foreach (var stream in streams)
+        {
+            Assert.Equal("to everyone", (await stream.NextAsync()).Data);
+            await stream.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Publishes_racing_a_graceful_stop_are_either_acknowledged_and_kept_or_refused()
     {
         var topic = SharedHost.NewTopic("racing-stop");
