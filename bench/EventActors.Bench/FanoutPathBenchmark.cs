@@ -58,7 +58,7 @@ internal sealed class FanoutPathBenchmark : IBenchmark
     private static async Task<(double, double)> RunOnceAsync(int topicCount, int subscribers, int events, int batch, int size)
     {
         var directory = Directory.CreateTempSubdirectory("eventactors-fanout-path-").FullName;
-        var system = ActorSystem.Create("fanout-path");
+        var system = ActorSystem.Create("fanout-path", Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
         SchedulerStart.Now(system); // before a thousand connection actors arm their heartbeats at once
         try
         {

@@ -41,7 +41,7 @@ internal sealed class JournalBenchmark : IBenchmark
             : Path.Combine(Path.GetTempPath(), $"eventactors-journal-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         var database = Path.Combine(directory, $"journal-{Guid.NewGuid():N}.db");
-        var system = ActorSystem.Create("journal-bench");
+        var system = ActorSystem.Create("journal-bench", Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")); // its last line stays the JSON
         try
         {
             var sync = ParseSync(options.String("sync") ?? "normal");
@@ -84,7 +84,7 @@ internal sealed class JournalBenchmark : IBenchmark
         var connectionString = options.String("postgres")
             ?? throw new BenchmarkOptionException("--journal postgres needs --postgres \"<Npgsql connection string>\" (scripts/postgres.sh start DIR prints one)");
         var schema = $"bench_{Guid.NewGuid():N}";
-        var system = ActorSystem.Create("journal-bench");
+        var system = ActorSystem.Create("journal-bench", Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")); // its last line stays the JSON
         try
         {
             return options.Flag("replay")

@@ -38,6 +38,7 @@ public sealed class ConnectionActor : UntypedActor
     private readonly StreamLifetime _lifetime;
     private readonly EventCursor[] _positions;        // per topic: epoch and last sequence written
     private readonly IActorRef?[] _topicActors;       // per topic: who feeds us, once subscribed
+    private readonly int[] _unreturnedCredit;         // per topic: events written since the last grant
     private List<(int Topic, ResetReason Reason)>? _pendingResets; // rare: only resets learnt while subscribing
     private int _awaitingSubscriptions;
     private DateTimeOffset _lastWrite;                // the scheduler's time at the last flush
@@ -54,6 +55,7 @@ public sealed class ConnectionActor : UntypedActor
         _lifetime = lifetime;
         _positions = new EventCursor[request.Topics.Count];
         _topicActors = new IActorRef?[request.Topics.Count];
+        _unreturnedCredit = new int[request.Topics.Count];
         _awaitingSubscriptions = request.Topics.Count;
     }
 
@@ -276,6 +278,7 @@ public sealed class ConnectionActor : UntypedActor
         var index = _request.Topics.IndexOf(subscribed.Topic);
         _positions[index] = new EventCursor(subscribed.Epoch, subscribed.After);
         _topicActors[index] = Context.Watch(Sender);
+        _unreturnedCredit[index] = 0; // a new subscription starts with its whole window
         return index;
     }
 
@@ -302,7 +305,7 @@ public sealed class ConnectionActor : UntypedActor
 
         // Credit goes back only once the bytes are handed to the transport: a client that does
         // not read stops receiving pushes, and the topic keeps nothing for it.
-        Flush(AfterFlush.Grant(Sender, deliver.Events.Count));
+        Flush(AfterFlush.Grant(Sender, index, deliver.Events.Count));
     }
 
     /// <summary>Reads the page after this topic's position; the page comes back as a <see cref="CatchUpPage"/>.</summary>
@@ -424,15 +427,39 @@ public sealed class ConnectionActor : UntypedActor
         switch (next.Kind)
         {
             case AfterFlushKind.Grant:
-                next.TopicActor!.Tell(GrantCredit.For(next.Value), Self);
+                ReturnCredit(next.Topic, next.TopicActor!, next.Count);
                 break;
             case AfterFlushKind.NextPage:
-                ReadNextPage(next.Value, next.TopicActor!);
+                ReadNextPage(next.Topic, next.TopicActor!);
                 break;
             case AfterFlushKind.CaughtUp:
-                next.TopicActor!.Tell(new CaughtUp(Self, _positions[next.Value].Epoch, _positions[next.Value].Sequence), Self);
+                next.TopicActor!.Tell(new CaughtUp(Self, _positions[next.Topic].Epoch, _positions[next.Topic].Sequence), Self);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Gives back the credit of <paramref name="written"/> events, in chunks of half the window:
+    /// one grant per many deliveries rather than one each (a grant is a message to the topic, and
+    /// at one event per delivery they were half the messages of the fan-out), while the topic
+    /// always keeps at least half its window to push with. A delivery from a topic actor that has
+    /// since been replaced returns nothing: the new subscription has a window of its own.
+    /// </summary>
+    private void ReturnCredit(int topic, IActorRef from, int written)
+    {
+        if (!from.Equals(_topicActors[topic]))
+        {
+            return;
+        }
+
+        var unreturned = _unreturnedCredit[topic] + written;
+        if (unreturned >= Math.Max(1, _settings.Credit / 2))
+        {
+            from.Tell(GrantCredit.For(unreturned), Self);
+            unreturned = 0;
+        }
+
+        _unreturnedCredit[topic] = unreturned;
     }
 
     private static bool IsClientGone(Exception error) => error is OperationCanceledException or IOException or InvalidOperationException;
@@ -446,16 +473,17 @@ public sealed class ConnectionActor : UntypedActor
     private enum AfterFlushKind : byte { Nothing, Grant, NextPage, CaughtUp }
 
     /// <summary>What follows a flush: a value, so the common case (a grant after a delivery) allocates nothing.</summary>
-    /// <param name="Value">Grant: the credit; NextPage and CaughtUp: the topic's index.</param>
-    private readonly record struct AfterFlush(AfterFlushKind Kind, IActorRef? TopicActor, int Value)
+    /// <param name="Topic">The topic's index in the request.</param>
+    /// <param name="Count">Grant: the events delivered.</param>
+    private readonly record struct AfterFlush(AfterFlushKind Kind, IActorRef? TopicActor, int Topic, int Count)
     {
         public static AfterFlush Nothing => default;
 
-        public static AfterFlush Grant(IActorRef topicActor, int credit) => new(AfterFlushKind.Grant, topicActor, credit);
+        public static AfterFlush Grant(IActorRef topicActor, int topic, int delivered) => new(AfterFlushKind.Grant, topicActor, topic, delivered);
 
-        public static AfterFlush NextPage(IActorRef topicActor, int topic) => new(AfterFlushKind.NextPage, topicActor, topic);
+        public static AfterFlush NextPage(IActorRef topicActor, int topic) => new(AfterFlushKind.NextPage, topicActor, topic, 0);
 
-        public static AfterFlush CaughtUp(IActorRef topicActor, int topic) => new(AfterFlushKind.CaughtUp, topicActor, topic);
+        public static AfterFlush CaughtUp(IActorRef topicActor, int topic) => new(AfterFlushKind.CaughtUp, topicActor, topic, 0);
     }
 
     /// <summary>A page of history read for the topic at <paramref name="Topic"/>, from position <paramref name="From"/>, for <paramref name="TopicActor"/>.</summary>

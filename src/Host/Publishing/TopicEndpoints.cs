@@ -6,7 +6,7 @@ using EventActors.Protocol;
 
 namespace EventActors.Host.Publishing;
 
-/// <summary>Publishing, history and topic administration.</summary>
+/// <summary>History and topic administration (and, through <see cref="PublishEndpoint"/>, publishing).</summary>
 internal static class TopicEndpoints
 {
     private const int DefaultHistoryLimit = 100;
@@ -20,8 +20,8 @@ internal static class TopicEndpoints
     /// </summary>
     public static void MapTopicEndpoints(this IEndpointRouteBuilder app, EventActorsNode node)
     {
+        app.MapPublishEndpoint(node);
         var topics = app.MapGroup("").AddEndpointFilter(JournalUnavailableAs503);
-        topics.MapPost("/topics/{topic}/events", (HttpContext context, string topic) => PublishAsync(context, topic, node));
         topics.MapGet("/topics/{topic}/events", (HttpContext context, string topic) => HistoryAsync(context, topic, node));
         topics.MapGet("/topics/{topic}", (HttpContext context, string topic) => InfoAsync(context, topic, node));
         topics.MapGet("/topics", Task<IResult> (HttpContext context) => ListAsync(context, node));
@@ -43,64 +43,6 @@ internal static class TopicEndpoints
         {
             invocation.HttpContext.Response.Headers.RetryAfter = "1";
             return Results.Problem(title: "Journal unavailable", detail: error.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-    }
-
-    private static async Task<IResult> PublishAsync(HttpContext context, string topic, EventActorsNode node)
-    {
-        if (Problem.ForTopic(topic, out var name) is { } invalid)
-        {
-            return invalid.ToResult();
-        }
-
-        var (inputs, problem) = await PublishInputReader.ReadAsync(context.Request, node.Options, context.RequestAborted);
-        if (problem is not null)
-        {
-            return problem.ToResult();
-        }
-
-        var events = inputs!.Select(input => new NewEvent(input.Data,
-            input.Type is null ? null : new SseEventType(input.Type), input.IdempotencyKey)).ToArray();
-        object answer;
-        try
-        {
-            answer = await node.Topics.Ask<object>(new Publish(name, events), node.Options.PublishTimeout, context.RequestAborted);
-        }
-        catch (AskTimeoutException)
-        {
-            // The commit may still happen after we stop waiting: say so, so that a publisher
-            // retries with the same key instead of assuming nothing was written.
-            context.Response.Headers.RetryAfter = "1";
-            return new Problem(503, "Outcome unknown",
-                $"The event was not acknowledged within {node.Options.PublishTimeout.TotalSeconds:0.###} s; it may still be committed. " +
-                "Retry with the same Idempotency-Key: a retry of an event that was committed appends nothing.").ToResult();
-        }
-
-        switch (answer)
-        {
-            case PublishAccepted accepted:
-                return Results.Json(new
-                {
-                    topic = name.Value,
-                    epoch = accepted.Epoch.ToString(),
-                    events = accepted.Events.Select(e => new
-                    {
-                        id = new EventCursor(accepted.Epoch, e.Sequence).ToString(),
-                        sequence = e.Sequence,
-                        duplicate = e.Duplicate,
-                    }),
-                }, statusCode: StatusCodes.Status201Created);
-            case PublishRejected { OutcomeUnknown: true } rejected:
-                context.Response.Headers.RetryAfter = "1";
-                return new Problem(503, "Outcome unknown",
-                    $"The journal lost track of the event while committing it; it may have been committed ({rejected.Reason}). " +
-                    "Retry with the same Idempotency-Key: a retry of an event that was committed appends nothing.").ToResult();
-            case PublishRejected rejected:
-                // Nothing is acknowledged that was not committed; the publisher may retry.
-                context.Response.Headers.RetryAfter = "1";
-                return new Problem(503, "Not committed", $"The event was not written: {rejected.Reason}").ToResult();
-            default:
-                throw new InvalidOperationException($"A topic answered a publish with {answer.GetType().Name}");
         }
     }
 

@@ -21,7 +21,9 @@ namespace EventActors.Actors.Tests.Connections;
 public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """), IAsyncLifetime
 {
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
-    private static readonly ConnectionSettings Settings = new(Credit: 8, HeartbeatInterval, RetryMilliseconds: 1500, CatchUpPageSize: 3);
+    // A window of 1: credit goes back after every delivery, so each test sees each grant. How
+    // credit goes back in chunks under a larger window has a test of its own.
+    private static readonly ConnectionSettings Settings = new(Credit: 1, HeartbeatInterval, RetryMilliseconds: 1500, CatchUpPageSize: 3);
     private static readonly TopicName Orders = TopicName.Parse("tests.orders");
     private static readonly TopicName Prices = TopicName.Parse("tests.prices");
     private static readonly TopicEpoch Epoch = TopicEpoch.Parse("epoch000");
@@ -62,7 +64,8 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
     private OpenStream Open(StartPosition? start = null, Pipe? pipe = null, string? requestedId = null) =>
         Open(new StreamRequest(TopicSet.Create(Orders), [start ?? StartPosition.Live.Instance], MultiTopic: false, requestedId), pipe);
 
-    private OpenStream Open(StreamRequest request, Pipe? pipe = null) => new(this, request, pipe ?? new Pipe(new PipeOptions(useSynchronizationContext: false)));
+    private OpenStream Open(StreamRequest request, Pipe? pipe = null, ConnectionSettings? settings = null) =>
+        new(this, request, pipe ?? new Pipe(new PipeOptions(useSynchronizationContext: false)), settings ?? Settings);
 
     /// <summary>An open stream: its actor, the pipe it writes to, the registry it subscribes through and its lifetime.</summary>
     private sealed class OpenStream
@@ -70,18 +73,21 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
         private readonly ConnectionActorTests _test;
         private readonly TestProbe _roundTrips;
 
-        public OpenStream(ConnectionActorTests test, StreamRequest request, Pipe pipe)
+        public OpenStream(ConnectionActorTests test, StreamRequest request, Pipe pipe, ConnectionSettings settings)
         {
+            Settings = settings;
             _test = test;
             _roundTrips = test.CreateTestProbe();
             Pipe = pipe;
             Reader = new ResponseReader(pipe.Reader, test.DefaultTimeout);
             Registry = test.CreateTestProbe();
             Lifetime = new StreamLifetime(Abort.Token);
-            Actor = test.Sys.ActorOf(ConnectionActor.Props(request, pipe.Writer, Registry.Ref, test._journal, Settings, Abort.Token, Lifetime));
+            Actor = test.Sys.ActorOf(ConnectionActor.Props(request, pipe.Writer, Registry.Ref, test._journal, settings, Abort.Token, Lifetime));
         }
 
         public Pipe Pipe { get; }
+
+        public ConnectionSettings Settings { get; }
 
         public ResponseReader Reader { get; }
 
@@ -111,7 +117,7 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
         }
 
         /// <summary>The credit a topic is granted once every topic of the stream has answered.</summary>
-        public static void ExpectInitialCredit(TestProbe topicActor) =>
+        public void ExpectInitialCredit(TestProbe topicActor) =>
             Assert.Equal(Settings.Credit, topicActor.ExpectMsg<GrantCredit>().Credit);
 
         /// <summary>A single-topic stream of <see cref="Orders"/>, subscribed, granted its credit and with its retry field read.</summary>
@@ -176,7 +182,7 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
         var subscribe = stream.ExpectSubscribe(Orders);
         Assert.Equal(StartPosition.Live.Instance, subscribe.Start);
         var topic = stream.Subscribed(Orders, Epoch, after: 41);
-        OpenStream.ExpectInitialCredit(topic);
+        stream.ExpectInitialCredit(topic);
 
         Assert.Equal("retry: 1500\n\n", (await stream.Reader.ReadFrameAsync()).Raw);
 
@@ -197,8 +203,8 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
         stream.ExpectSubscribe(Prices);
         var orders = stream.Subscribed(Orders, Epoch, after: 0);
         var prices = stream.Subscribed(Prices, NewEpoch, after: 7);
-        OpenStream.ExpectInitialCredit(orders);
-        OpenStream.ExpectInitialCredit(prices);
+        stream.ExpectInitialCredit(orders);
+        stream.ExpectInitialCredit(prices);
         Assert.Equal("1500", (await stream.Reader.ReadFrameAsync()).Retry);
 
         orders.Send(stream.Actor, DeliveryOf(Orders, Event(Epoch, 1), Event(Epoch, 2)));
@@ -254,6 +260,41 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
         Assert.Equal(2, topic.ExpectMsg<GrantCredit>().Credit);
         await stream.ReadEventAsync("epoch000-1", large);
         await stream.ReadEventAsync("epoch000-2", large);
+    }
+
+    [Fact]
+    public async Task Credit_goes_back_in_chunks_of_half_the_window_and_a_new_subscription_starts_with_a_whole_one()
+    {
+        var stream = Open(new StreamRequest(TopicSet.Create(Orders), [StartPosition.Live.Instance], MultiTopic: false, null),
+            settings: Settings with { Credit = 8 });
+        var topic = await stream.SubscribedAsync(Epoch, after: 0);
+
+        // Three events written, fewer than half the window: nothing goes back yet.
+        topic.Send(stream.Actor, DeliveryOf(Orders, Epoch, 1, 2));
+        topic.Send(stream.Actor, DeliveryOf(Orders, Epoch, 3, 3));
+        await stream.ReadEventsAsync(Epoch, 1, 3);
+        stream.Settle();
+        topic.Ref.Tell(Marker.Instance, ActorRefs.NoSender);
+        topic.ExpectMsg<Marker>();
+
+        // The fourth makes half the window: all four go back in one grant.
+        topic.Send(stream.Actor, DeliveryOf(Orders, Epoch, 4, 4));
+        await stream.ReadEventsAsync(Epoch, 4, 4);
+        Assert.Equal(4, topic.ExpectMsg<GrantCredit>().Credit);
+
+        // One more, then the topic actor is replaced: its successor is granted a whole window,
+        // and the one event owed to the old actor is not carried over.
+        topic.Send(stream.Actor, DeliveryOf(Orders, Epoch, 5, 5));
+        await stream.ReadEventsAsync(Epoch, 5, 5);
+        topic.Ref.Tell(PoisonPill.Instance);
+        stream.ExpectSubscribe(Orders);
+        var successor = stream.Subscribed(Orders, Epoch, after: 5);
+        Assert.Equal(8, successor.ExpectMsg<GrantCredit>().Credit);
+        successor.Send(stream.Actor, DeliveryOf(Orders, Epoch, 6, 8));
+        await stream.ReadEventsAsync(Epoch, 6, 8);
+        stream.Settle();
+        successor.Ref.Tell(Marker.Instance, ActorRefs.NoSender);
+        successor.ExpectMsg<Marker>(); // 3 of 8 written: still nothing owed back
     }
 
     [Fact]
@@ -362,8 +403,8 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
         orders.Ref.Tell(Marker.Instance, ActorRefs.NoSender);
         orders.ExpectMsg<Marker>(); // no grant came before it
         var prices = stream.Subscribed(Prices, NewEpoch, after: 4);
-        OpenStream.ExpectInitialCredit(orders);
-        OpenStream.ExpectInitialCredit(prices);
+        stream.ExpectInitialCredit(orders);
+        stream.ExpectInitialCredit(prices);
         orders.Send(stream.Actor, DeliveryOf(Orders, Epoch, 1, 1));
 
         string CursorOf(ulong orders) => new MultiTopicCursor(topics, [new EventCursor(Epoch, orders), new EventCursor(NewEpoch, 4)]).Format();
@@ -405,7 +446,7 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
         var again = stream.ExpectSubscribe(Orders);
         Assert.Equal(new StartPosition.After(new EventCursor(Epoch, 3)), again.Start);
         var second = stream.Subscribed(Orders, Epoch, after: 3);
-        OpenStream.ExpectInitialCredit(second); // a fresh subscription, granted its credit afresh
+        stream.ExpectInitialCredit(second); // a fresh subscription, granted its credit afresh
         second.Send(stream.Actor, DeliveryOf(Orders, Epoch, 2, 5)); // a fresh actor's ring may overlap
         await stream.ReadEventsAsync(Epoch, 4, 5);
         Assert.Equal(4, second.ExpectMsg<GrantCredit>().Credit);

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Akka.Actor;
+using EventActors.Actors.Journal;
+using EventActors.Actors.Topics;
+using EventActors.Protocol;
+
+namespace EventActors.Host.Publishing;
+
+/// <summary>
+/// <c>POST /topics/{topic}/events</c>: answered after the commit, with the ids the events got.
+/// </summary>
+/// <remarks>
+/// A plain request delegate, and its 201 written with a <see cref="Utf8JsonWriter"/> straight into
+/// the response: publishing is the per-request hot path, and a minimal-API handler with an endpoint
+/// filter and a serialized anonymous object cost it an invocation context, a service scope and the
+/// serializer's frames on every publish (docs/benchmarks.md, the move to Akka.NET). It reads no
+/// journal itself (the topic answers with typed replies), so it needs no journal-error filter.
+/// </remarks>
+internal static class PublishEndpoint
+{
+    public static void MapPublishEndpoint(this IEndpointRouteBuilder app, EventActorsNode node) =>
+        app.MapPost("/topics/{topic}/events", context => PublishAsync(context, node));
+
+    private static async Task PublishAsync(HttpContext context, EventActorsNode node)
+    {
+        var result = await PublishOrProblemAsync(context, node);
+        if (result is not null)
+        {
+            await result.ExecuteAsync(context);
+        }
+    }
+
+    /// <summary>Publishes and writes the 201 itself; returns the problem to answer instead, if any.</summary>
+    private static async Task<IResult?> PublishOrProblemAsync(HttpContext context, EventActorsNode node)
+    {
+        if (Problem.ForTopic(context.Request.RouteValues["topic"] as string ?? "", out var name) is { } invalid)
+        {
+            return invalid.ToResult();
+        }
+
+        var (inputs, problem) = await PublishInputReader.ReadAsync(context.Request, node.Options, context.RequestAborted);
+        if (problem is not null)
+        {
+            return problem.ToResult();
+        }
+
+        var events = new NewEvent[inputs!.Count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            var input = inputs[i];
+            events[i] = new NewEvent(input.Data, input.Type is null ? null : new SseEventType(input.Type), input.IdempotencyKey);
+        }
+
+        object answer;
+        try
+        {
+            answer = await node.Topics.Ask<object>(new Publish(name, events), node.Options.PublishTimeout, context.RequestAborted);
+        }
+        catch (AskTimeoutException)
+        {
+            // The commit may still happen after we stop waiting: say so, so that a publisher
+            // retries with the same key instead of assuming nothing was written.
+            context.Response.Headers.RetryAfter = "1";
+            return new Problem(503, "Outcome unknown",
+                $"The event was not acknowledged within {node.Options.PublishTimeout.TotalSeconds:0.###} s; it may still be committed. " +
+                "Retry with the same Idempotency-Key: a retry of an event that was committed appends nothing.").ToResult();
+        }
+
+        switch (answer)
+        {
+            case PublishAccepted accepted:
+                await WriteAcceptedAsync(context.Response, accepted);
+                return null;
+            case PublishRejected { OutcomeUnknown: true } rejected:
+                context.Response.Headers.RetryAfter = "1";
+                return new Problem(503, "Outcome unknown",
+                    $"The journal lost track of the event while committing it; it may have been committed ({rejected.Reason}). " +
+                    "Retry with the same Idempotency-Key: a retry of an event that was committed appends nothing.").ToResult();
+            case PublishRejected rejected:
+                // Nothing is acknowledged that was not committed; the publisher may retry.
+                context.Response.Headers.RetryAfter = "1";
+                return new Problem(503, "Not committed", $"The event was not written: {rejected.Reason}").ToResult();
+            default:
+                throw new InvalidOperationException($"A topic answered a publish with {answer.GetType().Name}");
+        }
+    }
+
+    /// <summary><c>{"topic":…,"epoch":…,"events":[{"id":…,"sequence":…,"duplicate":…}]}</c>, as docs/api.md shows it.</summary>
+    private static async Task WriteAcceptedAsync(HttpResponse response, PublishAccepted accepted)
+    {
+        response.StatusCode = StatusCodes.Status201Created;
+        response.ContentType = "application/json; charset=utf-8";
+        var epoch = accepted.Epoch.ToString();
+        await using (var json = new Utf8JsonWriter(response.BodyWriter))
+        {
+            json.WriteStartObject();
+            json.WriteString("topic", accepted.Topic.Value);
+            json.WriteString("epoch", epoch);
+            json.WriteStartArray("events");
+            foreach (var appended in accepted.Events)
+            {
+                json.WriteStartObject();
+                json.WriteString("id", new EventCursor(accepted.Epoch, appended.Sequence).ToString());
+                json.WriteNumber("sequence", appended.Sequence);
+                json.WriteBoolean("duplicate", appended.Duplicate);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        await response.BodyWriter.FlushAsync();
+    }
+}
