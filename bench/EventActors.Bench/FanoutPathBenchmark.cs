@@ -20,7 +20,7 @@ internal sealed class FanoutPathBenchmark : IBenchmark
 {
     public string Description => "In-process fan-out: publish -> topic actor -> connection actors -> SSE bytes; deliveries/s and bytes allocated per delivery";
 
-    public string Usage => "[--topics 1] [--subscribers 1000] [--events 2000] [--batch 10] [--size 100] [--repeat 3] [--json]";
+    public string Usage => "[--topics 1] [--subscribers 1000] [--events 2000] [--batch 10] [--size 100] [--repeat 3] [--akka \"HOCON\"] [--json]";
 
     public async Task<int> RunAsync(BenchmarkOptions options)
     {
@@ -30,6 +30,7 @@ internal sealed class FanoutPathBenchmark : IBenchmark
         var batch = options.Int("batch", 10);
         var size = options.Int("size", 100);
         var repeat = options.Int("repeat", 3);
+        var akka = options.String("akka") ?? ""; // Akka.NET settings to try, e.g. "akka.actor.default-dispatcher.throughput = 100"
         if (topicCount < 1 || subscribers < topicCount || events < batch || batch < 1 || repeat < 1)
         {
             throw new BenchmarkOptionException("need --topics >= 1, --subscribers >= --topics, --events >= --batch >= 1, --repeat >= 1");
@@ -38,7 +39,7 @@ internal sealed class FanoutPathBenchmark : IBenchmark
         var runs = new List<(double DeliveriesPerSecond, double BytesPerDelivery)>();
         for (var run = 0; run <= repeat; run++)
         {
-            var result = await RunOnceAsync(topicCount, subscribers, events, batch, size);
+            var result = await RunOnceAsync(topicCount, subscribers, events, batch, size, akka);
             if (run > 0)
             {
                 runs.Add(result); // run 0 warms the JIT up
@@ -55,10 +56,11 @@ internal sealed class FanoutPathBenchmark : IBenchmark
         return 0;
     }
 
-    private static async Task<(double, double)> RunOnceAsync(int topicCount, int subscribers, int events, int batch, int size)
+    private static async Task<(double, double)> RunOnceAsync(int topicCount, int subscribers, int events, int batch, int size, string akka)
     {
         var directory = Directory.CreateTempSubdirectory("eventactors-fanout-path-").FullName;
-        var system = ActorSystem.Create("fanout-path", Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        var system = ActorSystem.Create("fanout-path", Akka.Configuration.ConfigurationFactory.ParseString(akka)
+            .WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")));
         SchedulerStart.Now(system); // before a thousand connection actors arm their heartbeats at once
         try
         {
