@@ -27,7 +27,7 @@ namespace EventActors.Actors.Connections;
 /// message) still gets through meanwhile. Journal reads are not awaited in the actor: they come
 /// back as messages (<c>PipeTo</c>).</para>
 /// </remarks>
-public sealed class ConnectionActor : UntypedActor
+public sealed partial class ConnectionActor : UntypedActor
 {
     private readonly StreamRequest _request;
     private readonly PipeWriter _output;
@@ -240,39 +240,6 @@ public sealed class ConnectionActor : UntypedActor
         return true;
     }
 
-    private void OnHeartbeat()
-    {
-        // A comment goes out once the stream has been quiet for a whole interval, never
-        // later: the timer is set for when that moment comes, from the last write. The time is
-        // the scheduler's (what fires the tick, and what Akka's TestScheduler advances); it is
-        // wall-clock time, so a clock that jumps is clamped: at worst one heartbeat comes early
-        // or one interval late.
-        var interval = _settings.HeartbeatInterval;
-        var quiet = Context.System.Scheduler.Now - _lastWrite;
-        quiet = quiet < TimeSpan.Zero ? TimeSpan.Zero : quiet > interval ? interval : quiet;
-        if (quiet >= interval)
-        {
-            SseFrame.Heartbeat.WriteTo(_output);
-            quiet = TimeSpan.Zero;
-            Flush(AfterFlush.Nothing);
-        }
-
-        ScheduleHeartbeat(interval - quiet);
-    }
-
-    /// <summary>
-    /// One tick, told by the scheduler: a connection has no other timer, and an
-    /// <c>IWithTimers</c> table costs each of thousands of idle streams several hundred bytes. A
-    /// tick that finds the actor stopped is dropped quietly (<see cref="HeartbeatTick"/>).
-    /// </summary>
-    /// <remarks>
-    /// AK1004 warns of ticks that outlive their actor; this one is told at most one interval after
-    /// the stop and then dropped, and there is only ever one pending per stream.
-    /// </remarks>
-#pragma warning disable AK1004
-    private void ScheduleHeartbeat(TimeSpan delay) => Context.System.Scheduler.ScheduleTellOnce(delay, Self, HeartbeatTick.Instance, Self);
-#pragma warning restore AK1004
-
     private int Subscribe(Subscribed subscribed)
     {
         var index = _request.Topics.IndexOf(subscribed.Topic);
@@ -308,54 +275,6 @@ public sealed class ConnectionActor : UntypedActor
         Flush(AfterFlush.Grant(Sender, index, deliver.Events.Count));
     }
 
-    /// <summary>Reads the page after this topic's position; the page comes back as a <see cref="CatchUpPage"/>.</summary>
-    private void ReadNextPage(int index, IActorRef topicActor)
-    {
-        var from = _positions[index];
-        _journal.ReadAsync(_request.Topics[index], from.Sequence, _settings.CatchUpPageSize, cancellationToken: _aborted)
-            .PipeTo(Self, Self,
-                success: page => new CatchUpPage(index, topicActor, from, page),
-                failure: error => new CatchUpFailed(index, error));
-    }
-
-    private void OnCatchUpPage(CatchUpPage caughtUp)
-    {
-        var index = caughtUp.Topic;
-        if (!caughtUp.TopicActor.Equals(_topicActors[index]) || _positions[index] != caughtUp.From)
-        {
-            // The topic was reset or its actor replaced while the page was read: whoever feeds
-            // us now starts afresh from our position, and this page describes the past.
-            return;
-        }
-
-        var page = caughtUp.Page;
-        if (page.Topic is not { } info || info.Epoch != _positions[index].Epoch)
-        {
-            return; // deleted meanwhile: the topic actor sends TopicReset
-        }
-
-        var after = _positions[index].Sequence;
-        if (info.IsTrimmedAfter(after))
-        {
-            _positions[index] = _positions[index] with { Sequence = info.FirstSequence - 1 };
-            WriteReset(index, ResetReason.HistoryTrimmed);
-        }
-
-        foreach (var stored in page.Events)
-        {
-            if (stored.Sequence <= _positions[index].Sequence)
-            {
-                continue;
-            }
-
-            _positions[index] = _positions[index] with { Sequence = stored.Sequence };
-            SseFrame.Write(_output, stored.Data.Span, stored.Type, new SseEventId(CurrentId(index)));
-        }
-
-        var more = page.Events.Count >= _settings.CatchUpPageSize && _positions[index].Sequence < info.Head;
-        Flush(more ? AfterFlush.NextPage(caughtUp.TopicActor, index) : AfterFlush.CaughtUp(caughtUp.TopicActor, index));
-    }
-
     private void WriteReset(int index, ResetReason reason)
     {
         ResetEvent.Write(_output, _request.Topics[index], reason, _request.RequestedId, CurrentId(index));
@@ -365,135 +284,9 @@ public sealed class ConnectionActor : UntypedActor
     private string CurrentId(int index) =>
         _request.MultiTopic ? new MultiTopicCursor(_request.Topics, _positions).Format() : _positions[index].ToString();
 
-    /// <summary>
-    /// Hands what was written to the transport, then does <paramref name="next"/>: at once when the
-    /// flush completes synchronously (a client that keeps up), else once it completes, with the
-    /// mailbox held meanwhile. A client that is gone stops the actor.
-    /// </summary>
-    private void Flush(AfterFlush next)
-    {
-        _lastWrite = Context.System.Scheduler.Now;
-        ValueTask<FlushResult> flush;
-        try
-        {
-            flush = _output.FlushAsync(_aborted);
-        }
-        catch (Exception error) when (IsClientGone(error))
-        {
-            Context.Stop(Self);
-            return;
-        }
-
-        if (flush.IsCompletedSuccessfully)
-        {
-            Continue(flush.Result, next);
-            return;
-        }
-
-        ContinueWhenFlushed(flush, next);
-    }
-
-    /// <summary>
-    /// The slow path, in a method of its own: a lambda that captures locals makes the compiler
-    /// allocate their closure on entry to the method that declares them, taken or not.
-    /// </summary>
-    private void ContinueWhenFlushed(ValueTask<FlushResult> flush, AfterFlush next)
-    {
-        RunTask(async () =>
-        {
-            FlushResult result;
-            try
-            {
-                result = await flush.AsTask(); // a Task resumes on the actor's scheduler, whatever the writer's awaitable does
-            }
-            catch (Exception error) when (IsClientGone(error))
-            {
-                Context.Stop(Self);
-                return;
-            }
-
-            Continue(result, next);
-        });
-    }
-
-    private void Continue(FlushResult result, AfterFlush next)
-    {
-        if (result.IsCompleted || result.IsCanceled)
-        {
-            Context.Stop(Self); // the client is gone; nothing to recover
-            return;
-        }
-
-        switch (next.Kind)
-        {
-            case AfterFlushKind.Grant:
-                ReturnCredit(next.Topic, next.TopicActor!, next.Count);
-                break;
-            case AfterFlushKind.NextPage:
-                ReadNextPage(next.Topic, next.TopicActor!);
-                break;
-            case AfterFlushKind.CaughtUp:
-                next.TopicActor!.Tell(new CaughtUp(Self, _positions[next.Topic].Epoch, _positions[next.Topic].Sequence), Self);
-                break;
-        }
-    }
-
-    /// <summary>
-    /// Gives back the credit of <paramref name="written"/> events, in chunks of half the window:
-    /// one grant per many deliveries rather than one each (a grant is a message to the topic, and
-    /// at one event per delivery they were half the messages of the fan-out), while the topic
-    /// always keeps at least half its window to push with. A delivery from a topic actor that has
-    /// since been replaced returns nothing: the new subscription has a window of its own.
-    /// </summary>
-    private void ReturnCredit(int topic, IActorRef from, int written)
-    {
-        if (!from.Equals(_topicActors[topic]))
-        {
-            return;
-        }
-
-        var unreturned = _unreturnedCredit[topic] + written;
-        if (unreturned >= Math.Max(1, _settings.Credit / 2))
-        {
-            from.Tell(GrantCredit.For(unreturned), Self);
-            unreturned = 0;
-        }
-
-        _unreturnedCredit[topic] = unreturned;
-    }
-
-    private static bool IsClientGone(Exception error) => error is OperationCanceledException or IOException or InvalidOperationException;
-
     /// <summary>The client disconnected, or the node drops every connection (<see cref="ConnectionSupervisor.DropAll"/>).</summary>
     public sealed class ClientGone : IDeadLetterSuppression
     {
         public static readonly ClientGone Instance = new();
-    }
-
-    private enum AfterFlushKind : byte { Nothing, Grant, NextPage, CaughtUp }
-
-    /// <summary>What follows a flush: a value, so the common case (a grant after a delivery) allocates nothing.</summary>
-    /// <param name="Topic">The topic's index in the request.</param>
-    /// <param name="Count">Grant: the events delivered.</param>
-    private readonly record struct AfterFlush(AfterFlushKind Kind, IActorRef? TopicActor, int Topic, int Count)
-    {
-        public static AfterFlush Nothing => default;
-
-        public static AfterFlush Grant(IActorRef topicActor, int topic, int delivered) => new(AfterFlushKind.Grant, topicActor, topic, delivered);
-
-        public static AfterFlush NextPage(IActorRef topicActor, int topic) => new(AfterFlushKind.NextPage, topicActor, topic, 0);
-
-        public static AfterFlush CaughtUp(IActorRef topicActor, int topic) => new(AfterFlushKind.CaughtUp, topicActor, topic, 0);
-    }
-
-    /// <summary>A page of history read for the topic at <paramref name="Topic"/>, from position <paramref name="From"/>, for <paramref name="TopicActor"/>.</summary>
-    private sealed record CatchUpPage(int Topic, IActorRef TopicActor, EventCursor From, EventPage Page);
-
-    private sealed record CatchUpFailed(int Topic, Exception Cause);
-
-    /// <summary>Time to check for a quiet stream. Not a dead letter worth logging when the stream has ended.</summary>
-    private sealed class HeartbeatTick : IDeadLetterSuppression
-    {
-        public static readonly HeartbeatTick Instance = new();
     }
 }
