@@ -4,7 +4,6 @@ using System.IO.Pipelines;
 using EventActors.Actors.Connections;
 using EventActors.Actors.Journal;
 using Akka.Actor;
-using EventActors.Actors;
 using EventActors.Actors.Topics;
 using EventActors.Protocol;
 
@@ -59,9 +58,7 @@ internal sealed class FanoutPathBenchmark : IBenchmark
     private static async Task<(double, double)> RunOnceAsync(int topicCount, int subscribers, int events, int batch, int size, string akka)
     {
         var directory = Directory.CreateTempSubdirectory("eventactors-fanout-path-").FullName;
-        var system = ActorSystem.Create("fanout-path", Akka.Configuration.ConfigurationFactory.ParseString(akka)
-            .WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")));
-        SchedulerStart.Now(system); // before a thousand connection actors arm their heartbeats at once
+        var system = BenchActorSystem.Create("fanout-path", akka);
         try
         {
             var journal = SqliteJournal.Open(system, new SqliteJournalOptions { Path = Path.Combine(directory, "journal.db") });

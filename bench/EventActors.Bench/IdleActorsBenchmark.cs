@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
-using Akka.Configuration;
 
 namespace EventActors.Bench;
 
@@ -37,7 +36,7 @@ internal sealed class IdleActorsBenchmark : IBenchmark
             throw new BenchmarkOptionException("--kind must be receive, untyped or stream");
         }
 
-        var system = ActorSystem.Create("idle", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        var system = BenchActorSystem.Create("idle");
         try
         {
             var parent = system.ActorOf(Props.Create(() => new Parent()), "parent");

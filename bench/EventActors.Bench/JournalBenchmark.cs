@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Journal.Postgres;
-using Akka.Actor;
 using EventActors.Protocol;
 
 namespace EventActors.Bench;
@@ -41,7 +40,7 @@ internal sealed class JournalBenchmark : IBenchmark
             : Path.Combine(Path.GetTempPath(), $"eventactors-journal-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         var database = Path.Combine(directory, $"journal-{Guid.NewGuid():N}.db");
-        var system = ActorSystem.Create("journal-bench", Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")); // its last line stays the JSON
+        var system = BenchActorSystem.Create("journal-bench");
         try
         {
             var sync = ParseSync(options.String("sync") ?? "normal");
@@ -84,7 +83,7 @@ internal sealed class JournalBenchmark : IBenchmark
         var connectionString = options.String("postgres")
             ?? throw new BenchmarkOptionException("--journal postgres needs --postgres \"<Npgsql connection string>\" (scripts/postgres.sh start DIR prints one)");
         var schema = $"bench_{Guid.NewGuid():N}";
-        var system = ActorSystem.Create("journal-bench", Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")); // its last line stays the JSON
+        var system = BenchActorSystem.Create("journal-bench");
         try
         {
             return options.Flag("replay")

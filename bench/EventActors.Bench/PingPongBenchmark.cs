@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Akka.Actor;
-using Akka.Configuration;
 
 namespace EventActors.Bench;
 
@@ -82,8 +81,7 @@ internal sealed class PingPongBenchmark : IBenchmark
 
     private static async Task<TimeSpan> RunOnceAsync(int throughput, int pairs, long roundTrips)
     {
-        var system = ActorSystem.Create("pingpong", ConfigurationFactory.ParseString(
-            $"akka.actor.default-dispatcher.throughput = {throughput}\nakka.loglevel = WARNING"));
+        var system = BenchActorSystem.Create("pingpong", $"akka.actor.default-dispatcher.throughput = {throughput}");
         try
         {
             var perClient = roundTrips / pairs;

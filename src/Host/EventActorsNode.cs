@@ -54,8 +54,7 @@ public sealed partial class EventActorsNode(
     {
         SchedulerStart.Now(system); // before the first stream arms its heartbeat
         _journal = await OpenJournalAsync(system);
-        var maxEventsPerAppend = Math.Max(Options.MaxBatchEvents, 1000);
-        var topicSettings = new TopicSettings(Options.RingSize, Options.RingMaxBytes, Options.TopicIdleTimeout, maxEventsPerAppend, Options.Retention);
+        var topicSettings = new TopicSettings(Options.RingSize, Options.RingMaxBytes, Options.TopicIdleTimeout, MaxEventsPerAppend, Options.Retention);
         var topicRegistry = system.ActorOf(TopicRegistry.Props(_journal, topicSettings), "topics");
         var connectionSupervisor = system.ActorOf(ConnectionSupervisor.Props(), "connections");
         registry.Register<TopicRegistry>(topicRegistry);
@@ -72,9 +71,11 @@ public sealed partial class EventActorsNode(
         shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-journal", CloseJournalAsync);
     }
 
+    /// <summary>Events one journal append may carry: a whole batch, and at least 1,000 when topics merge waiting publishes.</summary>
+    private int MaxEventsPerAppend => Math.Max(Options.MaxBatchEvents, 1000);
+
     private async Task<IEventJournal> OpenJournalAsync(ActorSystem system)
     {
-        var maxEventsPerAppend = Math.Max(Options.MaxBatchEvents, 1000);
         if (Options.Journal == JournalKind.Postgres)
         {
             LogPostgresJournal(_logger, Options.PostgresSchema);
@@ -83,8 +84,8 @@ public sealed partial class EventActorsNode(
                 ConnectionString = Options.PostgresConnectionString,
                 Schema = Options.PostgresSchema,
                 MaxEventBytes = Options.MaxEventBytes,
-                MaxEventsPerAppend = maxEventsPerAppend,
-                MaxEventsPerTransaction = Math.Max(maxEventsPerAppend, 10_000),
+                MaxEventsPerAppend = MaxEventsPerAppend,
+                MaxEventsPerTransaction = Math.Max(MaxEventsPerAppend, 10_000),
                 LoggerFactory = loggerFactory,
             });
         }
@@ -96,8 +97,8 @@ public sealed partial class EventActorsNode(
             Path = Path.Combine(dataDir, "journal.db"),
             Synchronous = Options.JournalSynchronous,
             MaxEventBytes = Options.MaxEventBytes,
-            MaxEventsPerAppend = maxEventsPerAppend,
-            MaxEventsPerTransaction = Math.Max(maxEventsPerAppend, 10_000),
+            MaxEventsPerAppend = MaxEventsPerAppend,
+            MaxEventsPerTransaction = Math.Max(MaxEventsPerAppend, 10_000),
             LoggerFactory = loggerFactory,
         });
     }

@@ -21,7 +21,7 @@ public sealed partial class ConnectionActor
     private void OnCatchUpPage(CatchUpPage caughtUp)
     {
         var index = caughtUp.Topic;
-        if (!caughtUp.TopicActor.Equals(_topicActors[index]) || _positions[index] != caughtUp.From)
+        if (!ActorRefComparer.Instance.Equals(caughtUp.TopicActor, _topicActors[index]) || _positions[index] != caughtUp.From)
         {
             // The topic was reset or its actor replaced while the page was read: whoever feeds
             // us now starts afresh from our position, and this page describes the past.

@@ -89,13 +89,13 @@ public sealed partial class ConnectionActor
     /// </summary>
     private void ReturnCredit(int topic, IActorRef from, int written)
     {
-        if (!from.Equals(_topicActors[topic]))
+        if (!ActorRefComparer.Instance.Equals(from, _topicActors[topic]))
         {
             return;
         }
 
         var unreturned = _unreturnedCredit[topic] + written;
-        if (unreturned >= Math.Max(1, _settings.Credit / 2))
+        if (unreturned >= _settings.CreditReturnChunk)
         {
             from.Tell(GrantCredit.For(unreturned), Self);
             unreturned = 0;

@@ -228,7 +228,7 @@ public sealed partial class ConnectionActor : UntypedActor
     {
         // Equal, not the same object: Akka promises equality by path and uid, and a reference to
         // a remote actor can be a fresh object each time.
-        var index = Array.FindIndex(_topicActors, actor => terminated.ActorRef.Equals(actor));
+        var index = Array.FindIndex(_topicActors, actor => ActorRefComparer.Instance.Equals(terminated.ActorRef, actor));
         if (index < 0)
         {
             return false;

@@ -18,4 +18,8 @@ public sealed record StreamRequest(TopicSet Topics, IReadOnlyList<StartPosition>
 /// <param name="HeartbeatInterval">A comment is written after this long without a write.</param>
 /// <param name="RetryMilliseconds">The <c>retry:</c> sent first.</param>
 /// <param name="CatchUpPageSize">Events read from the journal per page when behind.</param>
-public sealed record ConnectionSettings(int Credit, TimeSpan HeartbeatInterval, int RetryMilliseconds, int CatchUpPageSize);
+public sealed record ConnectionSettings(int Credit, TimeSpan HeartbeatInterval, int RetryMilliseconds, int CatchUpPageSize)
+{
+    /// <summary>Credit goes back to a topic once this many delivered events are written: half the window.</summary>
+    public int CreditReturnChunk => Math.Max(1, Credit / 2); // computed, not stored: a `with` copy keeps it true
+}

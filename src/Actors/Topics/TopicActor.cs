@@ -19,7 +19,7 @@ public sealed class TopicActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     private readonly EventRing _ring;
     private readonly TopicSubscribers _subscribers;
     private readonly List<(Publish Publish, IActorRef ReplyTo)> _waiting = [];
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private ILoggingAdapter? _log; // made on first use: most topics never log, and there may be a great many topics
     private TopicInfo _info = null!;
     private bool _appending;
     private bool _trimming;
@@ -34,6 +34,8 @@ public sealed class TopicActor : ReceiveActor, IWithUnboundedStash, IWithTimers
         _subscribers = new TopicSubscribers(topic, Self);
         Recovering();
     }
+
+    private ILoggingAdapter Log => _log ??= Context.GetLogger();
 
     public static Props Props(TopicName topic, IEventJournal journal, TopicSettings settings) =>
         Akka.Actor.Props.Create(() => new TopicActor(topic, journal, settings));
@@ -68,7 +70,7 @@ public sealed class TopicActor : ReceiveActor, IWithUnboundedStash, IWithTimers
         {
             // Nothing can be served without the topic's state: answer everyone, then stop; the
             // registry starts a fresh actor (and a fresh recovery) for the next message.
-            _log.Error(failed.Cause, "Topic {0} could not recover its state from the journal", _topic.Value);
+            Log.Error(failed.Cause, "Topic {0} could not recover its state from the journal", _topic.Value);
             var reason = $"The journal could not provide the state of topic '{_topic}': {failed.Cause.Message}";
             foreach (var stashed in Stash.ClearStash())
             {
@@ -112,7 +114,7 @@ public sealed class TopicActor : ReceiveActor, IWithUnboundedStash, IWithTimers
         Receive<TrimFailed>(failed =>
         {
             _trimming = false;
-            _log.Warning(failed.Cause, "Applying retention to topic {0} failed; it is tried again later", _topic.Value);
+            Log.Warning(failed.Cause, "Applying retention to topic {0} failed; it is tried again later", _topic.Value);
         });
         Receive<AppendFailed>(OnAppendFailed);
         Receive<Subscribe>(OnSubscribe);
@@ -227,7 +229,7 @@ public sealed class TopicActor : ReceiveActor, IWithUnboundedStash, IWithTimers
         {
             // Someone else wrote this topic: our head and ring are stale. Re-read the state;
             // subscribers behind the new head will be sent to the journal.
-            _log.Warning("Topic {0} was written by another writer; re-reading its state", _topic.Value);
+            Log.Warning("Topic {0} was written by another writer; re-reading its state", _topic.Value);
             _journal.GetTopicAsync(_topic).PipeTo(Self,
                 success: info => info is null ? new RecoveryFailed(new InvalidOperationException("topic vanished")) : new Recovered(info),
                 failure: error => new RecoveryFailed(error));

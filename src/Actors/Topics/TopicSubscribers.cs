@@ -116,18 +116,3 @@ internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
         public bool CatchingUp;  // reading the journal; not pushed to until CaughtUp
     }
 }
-
-/// <summary>
-/// Compares actor references as Akka does (path and uid), but hashes by the uid alone: Akka's
-/// own hash walks the path and hashes every element's name, and this lookup runs once per credit
-/// grant, the most frequent message there is. The uid is random per incarnation, so it spreads
-/// well; references of the same actor (a local one is the same instance every time) are equal.
-/// </summary>
-internal sealed class ActorRefComparer : IEqualityComparer<IActorRef>
-{
-    public static readonly ActorRefComparer Instance = new();
-
-    public bool Equals(IActorRef? x, IActorRef? y) => ReferenceEquals(x, y) || (x is not null && x.Equals(y));
-
-    public int GetHashCode(IActorRef actor) => actor.Path.Uid.GetHashCode();
-}

@@ -60,10 +60,7 @@ internal static class PublishEndpoint
         {
             // The commit may still happen after we stop waiting: say so, so that a publisher
             // retries with the same key instead of assuming nothing was written.
-            context.Response.Headers.RetryAfter = "1";
-            return new Problem(503, "Outcome unknown",
-                $"The event was not acknowledged within {node.Options.PublishTimeout.TotalSeconds:0.###} s; it may still be committed. " +
-                "Retry with the same Idempotency-Key: a retry of an event that was committed appends nothing.").ToResult();
+            return OutcomeUnknown(context, $"The event was not acknowledged within {node.Options.PublishTimeout.TotalSeconds:0.###} s; it may still be committed.");
         }
 
         switch (answer)
@@ -72,17 +69,24 @@ internal static class PublishEndpoint
                 await WriteAcceptedAsync(context.Response, accepted);
                 return null;
             case PublishRejected { OutcomeUnknown: true } rejected:
-                context.Response.Headers.RetryAfter = "1";
-                return new Problem(503, "Outcome unknown",
-                    $"The journal lost track of the event while committing it; it may have been committed ({rejected.Reason}). " +
-                    "Retry with the same Idempotency-Key: a retry of an event that was committed appends nothing.").ToResult();
+                return OutcomeUnknown(context, $"The journal lost track of the event while committing it; it may have been committed ({rejected.Reason}).");
             case PublishRejected rejected:
                 // Nothing is acknowledged that was not committed; the publisher may retry.
-                context.Response.Headers.RetryAfter = "1";
-                return new Problem(503, "Not committed", $"The event was not written: {rejected.Reason}").ToResult();
+                return Unavailable(context, "Not committed", $"The event was not written: {rejected.Reason}");
             default:
                 throw new InvalidOperationException($"A topic answered a publish with {answer.GetType().Name}");
         }
+    }
+
+    /// <summary>A 503 whose events may have been committed: a retry must carry the same keys.</summary>
+    private static IResult OutcomeUnknown(HttpContext context, string what) => Unavailable(context, "Outcome unknown",
+        what + " Retry with the same Idempotency-Key: a retry of an event that was committed appends nothing.");
+
+    /// <summary>503 with Retry-After: the publisher should come back, nothing is broken.</summary>
+    private static IResult Unavailable(HttpContext context, string title, string detail)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return new Problem(503, title, detail).ToResult();
     }
 
     /// <summary><c>{"topic":…,"epoch":…,"events":[{"id":…,"sequence":…,"duplicate":…}]}</c>, as docs/api.md shows it.</summary>

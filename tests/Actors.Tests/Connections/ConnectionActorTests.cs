@@ -18,7 +18,7 @@ namespace EventActors.Actors.Tests.Connections;
 /// deliveries and send catch-ups, and receive credit back); history is read from a real SQLite
 /// journal. Time is virtual: heartbeats come only when a test advances the scheduler.
 /// </summary>
-public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """), IAsyncLifetime
+public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor", """akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """)
 {
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
     // A window of 1: credit goes back after every delivery, so each test sees each grant. How
@@ -29,21 +29,12 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
     private static readonly TopicEpoch Epoch = TopicEpoch.Parse("epoch000");
     private static readonly TopicEpoch NewEpoch = TopicEpoch.Parse("epoch001");
 
-    private readonly string _directory = TemporaryDirectory.Create("connection-actor");
-    private SqliteJournal _sqlite = null!;
     private RecordingJournal _journal = null!;
 
-    public Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _sqlite = SqliteJournal.Open(Sys, new SqliteJournalOptions { Path = Path.Combine(_directory, "journal.db") });
-        _journal = new RecordingJournal(_sqlite);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _sqlite.DisposeAsync();
-        TemporaryDirectory.Delete(_directory);
+        await base.InitializeAsync();
+        _journal = new RecordingJournal(Sqlite);
     }
 
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
@@ -320,7 +311,7 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
     private async Task<TopicEpoch> AppendAsync(TopicName topic, int count)
     {
         var events = Enumerable.Range(1, count).Select(i => new NewEvent(Encoding.UTF8.GetBytes($"event {i}"))).ToArray();
-        return (await _sqlite.AppendAsync(new AppendRequest(topic, ExpectedHead: 0, events))).Epoch;
+        return (await Sqlite.AppendAsync(new AppendRequest(topic, ExpectedHead: 0, events))).Epoch;
     }
 
     [Fact]
@@ -372,7 +363,7 @@ public sealed class ConnectionActorTests() : ActorTest("""akka.scheduler.impleme
     public async Task History_trimmed_between_two_pages_is_reported_as_a_reset_and_the_catch_up_continues_after_it()
     {
         var epoch = await AppendAsync(Orders, 10);
-        _journal.BeforeRead = after => after == 3 ? _sqlite.TrimAsync(Orders, new Retention { MaxEvents = 3 }) : Task.CompletedTask;
+        _journal.BeforeRead = after => after == 3 ? Sqlite.TrimAsync(Orders, new Retention { MaxEvents = 3 }) : Task.CompletedTask;
         var stream = Open(StartPosition.Earliest.Instance, requestedId: null);
         var topic = await stream.SubscribedAsync(epoch, after: 0);
 

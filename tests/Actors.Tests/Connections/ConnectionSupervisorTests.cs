@@ -15,7 +15,7 @@ namespace EventActors.Actors.Tests.Connections;
 /// shutdown and stops (never restarts) the ones that fail. Its children are real connection
 /// actors writing to real pipes; a TestProbe is their topic registry.
 /// </summary>
-public sealed class ConnectionSupervisorTests : ActorTest, IAsyncLifetime
+public sealed class ConnectionSupervisorTests : SqliteJournalTest
 {
     private static readonly TopicName Orders = TopicName.Parse("tests.orders");
     private static readonly TopicEpoch Epoch = TopicEpoch.Parse("epoch000");
@@ -23,27 +23,12 @@ public sealed class ConnectionSupervisorTests : ActorTest, IAsyncLifetime
     // An hour between heartbeats: none comes during a test, so a pipe holds only what a test sent.
     private static readonly ConnectionSettings Settings = new(Credit: 8, TimeSpan.FromHours(1), RetryMilliseconds: 1500, CatchUpPageSize: 3);
 
-    private readonly string _directory = TemporaryDirectory.Create("connection-supervisor");
     private readonly IActorRef _supervisor;
     private readonly TestProbe _registry;
-    private SqliteJournal _journal = null!;
-
-    public ConnectionSupervisorTests()
+    public ConnectionSupervisorTests() : base("connection-supervisor")
     {
         _supervisor = Sys.ActorOf(ConnectionSupervisor.Props());
         _registry = CreateTestProbe();
-    }
-
-    public Task InitializeAsync()
-    {
-        _journal = SqliteJournal.Open(Sys, new SqliteJournalOptions { Path = Path.Combine(_directory, "journal.db") });
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _journal.DisposeAsync();
-        TemporaryDirectory.Delete(_directory);
     }
 
     /// <summary>A connection opened through the supervisor: its actor (once it subscribed), its pipe and its lifetime.</summary>
@@ -56,7 +41,7 @@ public sealed class ConnectionSupervisorTests : ActorTest, IAsyncLifetime
         var abort = new CancellationTokenSource();
         var lifetime = new StreamLifetime(abort.Token);
         var request = new StreamRequest(TopicSet.Create(Orders), [StartPosition.Live.Instance], MultiTopic: false, null);
-        var props = ConnectionActor.Props(request, pipe.Writer, _registry.Ref, _journal, Settings, abort.Token, lifetime);
+        var props = ConnectionActor.Props(request, pipe.Writer, _registry.Ref, Sqlite, Settings, abort.Token, lifetime);
 
         _supervisor.Tell(new ConnectionSupervisor.Open(props, lifetime), ActorRefs.NoSender);
 

@@ -8,24 +8,15 @@ using Xunit;
 namespace EventActors.Actors.Tests.Topics;
 
 /// <summary>The topic actor against a real SQLite journal.</summary>
-public sealed class TopicActorTests : ActorTest, IAsyncLifetime
+public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
 {
     private static readonly TopicName Topic = TopicName.Parse("tests.topic");
-    private readonly string _directory = TemporaryDirectory.Create("topic-actor");
-    private SqliteJournal _sqlite = null!;
     private GatedJournal _journal = null!;
 
-    public Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _sqlite = SqliteJournal.Open(Sys, new SqliteJournalOptions { Path = Path.Combine(_directory, "journal.db") });
-        _journal = new GatedJournal(_sqlite);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _sqlite.DisposeAsync();
-        TemporaryDirectory.Delete(_directory);
+        await base.InitializeAsync();
+        _journal = new GatedJournal(Sqlite);
     }
 
     private IActorRef StartTopic(int ringSize = 16, TimeSpan? idle = null) =>
