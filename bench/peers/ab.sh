@@ -8,6 +8,13 @@
 #   bench/peers/ab.sh before=/tmp/before/src/Host/bin/Release/net10.0/EventActors.Host.dll \
 #     after=src/Host/bin/Release/net10.0/EventActors.Host.dll 3 /tmp/ab.jsonl \
 #     fanout --topics 1 --subscribers 1000 --rate max --duration 15
+#
+# The same build with different settings: NAME=DLL,ARG,ARG... passes the ARGs to that side's host,
+# e.g. authorization off against on (the generator's --signing-key then applies to both sides:
+# a node with authorization off ignores the tokens):
+#
+#   bench/peers/ab.sh off=$DLL on=$DLL,--EventActors:Auth:SigningKey=$KEY 3 /tmp/auth.jsonl \
+#     fanout --topics 1 --subscribers 1000 --rate max --duration 15 --signing-key $KEY
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 usage="usage: ab.sh NAME=HOST_DLL NAME=HOST_DLL ROUNDS OUT SCENARIO [generator options]"
@@ -15,10 +22,13 @@ a=${1:?$usage} b=${2:?$usage} rounds=${3:?$usage} out=${4:?$usage}
 shift 4
 [[ $a == *=* && $b == *=* ]] || { echo "$usage" >&2; exit 2; }
 
-run() { # run NAME=DLL SCENARIO...
-  local build=$1
+run() { # run NAME=DLL[,ARG...] SCENARIO...
+  local build=$1 spec dll args=""
   shift
-  EVENTACTORS_NAME=${build%%=*} EVENTACTORS_HOST=${build#*=} SERVERS=eventactors "$here/compare.sh" "$@"
+  spec=${build#*=}
+  dll=${spec%%,*}
+  [[ $spec == *,* ]] && args=${spec#*,} && args=${args//,/ }
+  EVENTACTORS_NAME=${build%%=*} EVENTACTORS_HOST=$dll EVENTACTORS_ARGS=$args SERVERS=eventactors "$here/compare.sh" "$@"
 }
 
 : >"$out"

@@ -9,6 +9,7 @@
 #   SERVERS="nchan eventactors" bench/peers/compare.sh ...   (which servers, in this order)
 #   EVENTACTORS_HOST=/tmp/before/src/Host/bin/Release/net10.0/EventActors.Host.dll EVENTACTORS_NAME=before \
 #     SERVERS=eventactors bench/peers/compare.sh ...           (another build of ours: ab.sh does this)
+#   EVENTACTORS_ARGS="--EventActors:Auth:SigningKey=KEY" ...   (more arguments for our host)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 scenario=${1:?usage: compare.sh SCENARIO [generator options]}
@@ -31,7 +32,7 @@ run_eventactors() {
   local dir pid
   dir=$(mktemp -d -p "$data")
   dotnet "$host" --urls "http://127.0.0.1:$ours" --data-dir "$dir" \
-    --Logging:LogLevel:Default=Warning >"$dir/host.log" 2>&1 &
+    --Logging:LogLevel:Default=Warning ${EVENTACTORS_ARGS:-} >"$dir/host.log" 2>&1 &
   pid=$!
   wait_port "$ours" || { cat "$dir/host.log" >&2; exit 1; }
   echo "$host_name $(bench "$scenario" $(urls "$ours") --server-pid "$pid" --json "$@" | tail -n 1)"

@@ -14,7 +14,7 @@ internal sealed record LoadOptions
     public const string CommonUsage =
         "--sub-url URL --pub-url URL (templates with {topic}) [--topics 1] [--topic-prefix bench.t] [--subscribers 1000] " +
         "[--rate max|N] [--in-flight 64] [--lanes-per-topic N] [--payload-bytes 100] [--warmup 2] [--duration 15] [--drain-seconds 5] " +
-        "[--settle 1] [--source-addresses N] [--connect-concurrency 200] [--connect-timeout 10] [--server-pid P[,P…]] [--json]";
+        "[--settle 1] [--source-addresses N] [--connect-concurrency 200] [--connect-timeout 10] [--server-pid P[,P…]] [--signing-key KEY] [--json]";
 
     /// <summary>Descriptors kept for everything but subscriber sockets: runtime, publisher spare, standard streams (100).</summary>
     private const int ReservedDescriptors = 100;
@@ -77,6 +77,12 @@ internal sealed record LoadOptions
     public IReadOnlyList<int> ServerPids { get; init; } = [];
 
     public bool Json { get; init; }
+
+    /// <summary>
+    /// The node's HS256 signing key (<c>--signing-key</c>), for a node with authorization on:
+    /// every subscriber connection and every publish lane then carries a token of its own.
+    /// </summary>
+    public string? SigningKey { get; init; }
 
     public string RateText => Rate is { } rate ? rate.ToString(CultureInfo.InvariantCulture) : "max";
 
@@ -155,6 +161,7 @@ internal sealed record LoadOptions
             ConnectTimeoutSeconds = Seconds(options, "connect-timeout", 10),
             ServerPids = Pids(options.String("server-pid")),
             Json = options.Json,
+            SigningKey = options.String("signing-key"),
         };
         for (var template = 0; template < subUrls.Length; template++)
         {

@@ -56,7 +56,10 @@ internal sealed class Publisher : IDisposable
         _lanes = new Lane[_topics * LanesPerTopic];
         for (var i = 0; i < _lanes.Length; i++)
         {
-            _lanes[i] = new Lane(Topic: i % _topics, Index: i / _topics);
+            _lanes[i] = new Lane(Topic: i % _topics, Index: i / _topics)
+            {
+                Authorization = options.SigningKey is { } key ? new AuthenticationHeaderValue("Bearer", BenchToken.Mint(key, $"bench-publisher-{i}")) : null,
+            };
         }
 
         _client = new HttpClient(new SocketsHttpHandler
@@ -188,6 +191,7 @@ internal sealed class Publisher : IDisposable
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = TextPlain;
         using var request = new HttpRequestMessage(HttpMethod.Post, _topicUris[lane.Topic]) { Content = content };
+        request.Headers.Authorization = lane.Authorization; // with authorization on, every publish is validated
         Interlocked.Increment(ref _sent);
         try
         {
@@ -234,6 +238,8 @@ internal sealed class Publisher : IDisposable
 
         public int Index { get; } = Index;
 
+        /// <summary>This lane's token, when the node has authorization on.</summary>
+        public AuthenticationHeaderValue? Authorization { get; init; }
 
         public long NextSequence = 1;
         public long Acked;

@@ -26,7 +26,12 @@ internal sealed class SubscriberPool : IAsyncDisposable
             var i = options.FirstSubscriber + j;
             var topic = i % options.Topics;
             var template = i % templates;
-            if (!targets.TryGetValue((template, topic), out var target))
+            SubscriberTarget? target;
+            if (options.SigningKey is { } key)
+            {
+                target = new SubscriberTarget(options.SubUri(template, topic), addresses[template], BenchToken.Mint(key, $"bench-subscriber-{i}"));
+            }
+            else if (!targets.TryGetValue((template, topic), out target))
             {
                 target = targets[(template, topic)] = new SubscriberTarget(options.SubUri(template, topic), addresses[template]);
             }

@@ -3,12 +3,12 @@ using System.Text;
 
 namespace EventActors.Bench.Load;
 
-/// <summary>Where one topic's subscribers connect, and the request they send, encoded once per topic.</summary>
+/// <summary>Where one topic's subscribers connect, and the request they send, encoded once per topic (once per connection when each carries a token).</summary>
 internal sealed class SubscriberTarget
 {
     private readonly string _requestHead; // everything but the final blank line
 
-    public SubscriberTarget(Uri uri, IPAddress address)
+    public SubscriberTarget(Uri uri, IPAddress address, string? bearerToken = null)
     {
         Endpoint = new IPEndPoint(address, uri.Port);
         // An SSE request as a browser's EventSource makes it: HTTP/1.1, Accept: text/event-stream,
@@ -18,7 +18,8 @@ internal sealed class SubscriberTarget
             $"Host: {uri.Authority}\r\n" +
             "Accept: text/event-stream\r\n" +
             "Cache-Control: no-cache\r\n" +
-            "User-Agent: EventActors.Bench\r\n";
+            "User-Agent: EventActors.Bench\r\n" +
+            (bearerToken is null ? "" : $"Authorization: Bearer {bearerToken}\r\n");
         Request = Encoding.ASCII.GetBytes(_requestHead + "\r\n");
     }
 
