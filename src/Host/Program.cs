@@ -75,8 +75,8 @@ builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
     .WithOrigins(options.CorsAllowedOrigins)
     .AllowCredentials() // EventSource(url, { withCredentials: true }) and fetch(..., { credentials: "include" })
     .WithMethods("GET", "POST", "DELETE")
-    .WithHeaders("Last-Event-ID", "Content-Type", "Idempotency-Key")
-    .WithExposedHeaders("Retry-After")));
+    .WithHeaders("Last-Event-ID", "Content-Type", "Idempotency-Key", "Authorization") // Authorization: a Bearer token from fetch
+    .WithExposedHeaders("Retry-After", "WWW-Authenticate")));
 
 // Last, over every log provider: no token reaches a log (hosting logs each request's query).
 foreach (var provider in builder.Services.Where(d => d.ServiceType == typeof(ILoggerProvider) && !d.IsKeyedService).ToList())

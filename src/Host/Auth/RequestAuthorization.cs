@@ -60,7 +60,8 @@ internal sealed class RequestAuthorization(AuthOptions auth)
 
         return AccessPolicy.MayPublish(grants, topic)
             ? null
-            : Denied(context, grants, $"This token may not publish to '{topic}'; its publish patterns must match the topic.");
+            : Denied(context, grants, $"This token may not publish to '{topic}'; its publish patterns must match the topic.",
+                $"Publishing to '{topic}' needs a token whose publish patterns match the topic.");
     }
 
     /// <summary>The grants when the request may read every topic of <paramref name="topics"/>; else the answer to write, naming the first topic refused.</summary>
@@ -73,7 +74,8 @@ internal sealed class RequestAuthorization(AuthOptions auth)
         }
 
         return AccessPolicy.FirstUnreadable(grants, auth.PublicTopics, topics) is { } forbidden
-            ? (null, Denied(context, grants, $"This token may not subscribe to '{forbidden}'; its subscribe patterns must match every topic asked for."))
+            ? (null, Denied(context, grants, $"This token may not subscribe to '{forbidden}'; its subscribe patterns must match every topic asked for.",
+                $"Reading '{forbidden}' needs a token whose subscribe patterns match it; it is not a public topic."))
             : (grants, null);
     }
 
@@ -86,7 +88,8 @@ internal sealed class RequestAuthorization(AuthOptions auth)
             return Refuse(context, refusal!, challenge);
         }
 
-        return grants.Admin ? null : Denied(context, grants, "This route needs a token with \"admin\": true in its eventactors claim.");
+        const string detail = "This route needs a token with \"admin\": true in its eventactors claim.";
+        return grants.Admin ? null : Denied(context, grants, detail, detail);
     }
 
     private static IResult Refuse(HttpContext context, Problem refusal, string? challenge)
@@ -96,12 +99,13 @@ internal sealed class RequestAuthorization(AuthOptions auth)
     }
 
     /// <summary>403 for a token without the right; 401 for no token at all, asking for one.</summary>
-    private static IResult Denied(HttpContext context, Grants grants, string detail)
+    private IResult Denied(HttpContext context, Grants grants, string detail, string anonymousDetail)
     {
         if (ReferenceEquals(grants, Grants.Anonymous)) // no token sent, not a token without the claim
         {
             context.Response.Headers.WWWAuthenticate = Challenge;
-            return new Problem(401, "Token required", $"No token was sent. {detail.Replace("This token", "A token", StringComparison.Ordinal)} Send it as Authorization: Bearer, in the cookie, or (streams only) as ?access_token=.").ToResult();
+            return new Problem(401, "Token required",
+                $"No token was sent. {anonymousDetail} Send it as Authorization: Bearer, in the {auth.CookieName} cookie, or (stream routes only) as ?access_token=.").ToResult();
         }
 
         return new Problem(403, "Not allowed", detail).ToResult();
