@@ -61,4 +61,38 @@ public sealed class PublicKeyAuthTests
         Assert.Equal(HttpStatusCode.OK, await StreamStatusAsync(host, topic, Sign(keys[1], SecurityAlgorithms.EcdsaSha256, topic)));
         Assert.Equal(HttpStatusCode.Unauthorized, await StreamStatusAsync(host, topic, Sign(keys[2], SecurityAlgorithms.EcdsaSha256, topic)));
     }
+
+    [Fact]
+    public async Task A_key_set_served_at_a_URL_is_fetched_and_its_keys_accepted()
+    {
+        using var data = new TempDirectory();
+        var key = new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "served" };
+        var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(key.ECDsa.ExportParameters(false))) { KeyId = key.KeyId });
+        var body = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { keys = new[] { new { kty = jwk.Kty, crv = jwk.Crv, x = jwk.X, y = jwk.Y, kid = jwk.Kid, use = "sig", alg = "ES256" } } }));
+
+        // A key server on loopback: a real HTTP listener answering every GET with the set.
+        var port = HostProcess.FreePort();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var serving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var context = await listener.GetContextAsync().WaitAsync(stop.Token);
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(body, stop.Token);
+                context.Response.Close();
+            }
+        });
+
+        await using var host = await HostProcess.StartAsync(Path.Combine(data.Path, "journal"), $"--EventActors:Auth:JwksUrl=http://127.0.0.1:{port}/jwks.json");
+        var topic = $"m{Guid.NewGuid():N}.a";
+        Assert.Equal(HttpStatusCode.OK, await StreamStatusAsync(host, topic, Sign(key, SecurityAlgorithms.EcdsaSha256, topic)));
+        var stranger = new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "stranger" };
+        Assert.Equal(HttpStatusCode.Unauthorized, await StreamStatusAsync(host, topic, Sign(stranger, SecurityAlgorithms.EcdsaSha256, topic)));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => serving);
+    }
 }
