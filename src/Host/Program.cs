@@ -3,10 +3,18 @@ using Akka.Hosting;
 using EventActors.Actors.Connections;
 using EventActors.Actors.Journal.Postgres;
 using EventActors.Host;
+using EventActors.Host.Auth;
 using EventActors.Host.Configuration;
 using EventActors.Host.Demo;
 using EventActors.Host.Publishing;
 using EventActors.Host.Streaming;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+
+// token: print a JWT signed with the configured key (docs/security.md), then exit.
+if (args.Length > 0 && args[0] == "token")
+{
+    return TokenCommand.Run(args[1..]);
+}
 
 // --demo is a switch; left in, the command-line provider would read the next argument as its value.
 var demo = args.Contains("--demo");
@@ -37,6 +45,18 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxConcurrentUpgradedConnections = maxConnections;
 });
 builder.Services.AddSingleton(options);
+
+// With a key, JwtBearer validates tokens; each route asks RequestAuthorization (docs/security.md).
+// Without one the node is open: it says so at start-up and in /health.
+var authorization = new RequestAuthorization(options.Auth);
+if (options.Auth.Enabled)
+{
+    var keys = TokenValidation.StaticKeys(options.Auth); // a bad key file stops the start here, naming the setting
+    builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+        .AddJwtBearer(jwt => TokenValidation.Configure(jwt, options.Auth, keys));
+}
+
+builder.Services.AddSingleton(authorization);
 builder.Services.AddSingleton<EventActorsNode>();
 // Akka.Hosting starts the actor system with the host and stops it through CoordinatedShutdown
 // when the host stops (and stops the host if the actor system ends first). Akka logs through
@@ -55,11 +75,25 @@ builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
     .WithOrigins(options.CorsAllowedOrigins)
     .AllowCredentials() // EventSource(url, { withCredentials: true }) and fetch(..., { credentials: "include" })
     .WithMethods("GET", "POST", "DELETE")
-    .WithHeaders("Last-Event-ID", "Content-Type", "Idempotency-Key")
-    .WithExposedHeaders("Retry-After")));
+    .WithHeaders("Last-Event-ID", "Content-Type", "Idempotency-Key", "Authorization") // Authorization: a Bearer token from fetch
+    .WithExposedHeaders("Retry-After", "WWW-Authenticate")));
+
+// Last, over every log provider: no token reaches a log (hosting logs each request's query).
+foreach (var provider in builder.Services.Where(d => d.ServiceType == typeof(ILoggerProvider) && !d.IsKeyedService).ToList())
+{
+    builder.Services.Remove(provider);
+    builder.Services.AddSingleton<ILoggerProvider>(services => new TokenRedactingLoggerProvider(
+        (ILoggerProvider)(provider.ImplementationInstance
+            ?? provider.ImplementationFactory?.Invoke(services)
+            ?? ActivatorUtilities.CreateInstance(services, provider.ImplementationType!))));
+}
 
 var app = builder.Build();
 var node = app.Services.GetRequiredService<EventActorsNode>();
+if (!options.Auth.Enabled)
+{
+    app.Logger.LogWarning("Authorization is off: no EventActors:Auth key is configured, so anyone who can reach this node may publish, read, delete topics and drop connections (docs/security.md)");
+}
 
 // Only requests that carry an Origin take part in CORS, and the CORS middleware takes its policy
 // provider from the request's services, creating a service scope per request that an open
@@ -73,14 +107,16 @@ app.MapGet("/health", async () =>
     var (connections, topicActors) = await node.CountAsync();
     // "degraded" while the journal cannot reach its database: streams stay open, publishes get 503.
     var journal = node.Journal is PostgresJournal { IsReachable: false } ? "unreachable" : "ok";
-    return Results.Ok(new { status = journal == "ok" ? "ok" : "degraded", journal, connections, topicActors });
+    return Results.Ok(new { status = journal == "ok" ? "ok" : "degraded", journal, auth = options.Auth.Enabled ? "on" : "off", connections, topicActors });
 });
-app.MapTopicEndpoints(node);
-app.MapStreamEndpoints(node);
-app.MapDelete("/connections", async () =>
-    Results.Ok(new { dropped = (await node.Connections.Ask<ConnectionSupervisor.Dropped>(ConnectionSupervisor.DropAll.Instance, TimeSpan.FromSeconds(10))).Count }));
+app.MapTopicEndpoints(node, authorization);
+app.MapStreamEndpoints(node, authorization);
+app.MapDelete("/connections", async (HttpContext context) =>
+    await authorization.RefuseUnlessAdminAsync(context)
+        ?? Results.Ok(new { dropped = (await node.Connections.Ask<ConnectionSupervisor.Dropped>(ConnectionSupervisor.DropAll.Instance, TimeSpan.FromSeconds(10))).Count }));
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, public so integration tests can reference the host's assembly.</summary>
 public partial class Program;

@@ -112,6 +112,9 @@ public sealed class ServerOptions
     /// <summary>How long a publish waits for its commit before answering 503.</summary>
     public required TimeSpan PublishTimeout { get; init; }
 
+    /// <summary>Who may publish, subscribe and administer (<c>EventActors { Auth { ... } }</c>, docs/security.md).</summary>
+    public required Auth.AuthOptions Auth { get; init; }
+
     /// <summary>
     /// Reads the <see cref="Section"/> section of <paramref name="config"/>, as Akka's settings
     /// classes read theirs, and validates it. Every key must be there (hocon/eventactors.conf
@@ -146,6 +149,7 @@ public sealed class ServerOptions
             RetentionMaxEvents = settings.Long(nameof(RetentionMaxEvents)),
             RetentionMaxAge = settings.Duration(nameof(RetentionMaxAge)),
             PublishTimeout = settings.Duration(nameof(PublishTimeout)),
+            Auth = Host.Auth.AuthOptions.Read(settings),
         };
         settings.RefuseUnread();
         options.Validate();

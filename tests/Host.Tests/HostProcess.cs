@@ -146,7 +146,7 @@ public sealed partial class HostProcess : IAsyncDisposable
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningLine();
 
-    private static string HostAssemblyPath()
+    internal static string HostAssemblyPath()
     {
         // tests/Host.Tests/bin/<Configuration>/net10.0 -> src/Host/bin/<Configuration>/net10.0
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));

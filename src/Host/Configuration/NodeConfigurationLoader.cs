@@ -122,7 +122,8 @@ public static class NodeConfigurationLoader
         // ConfigurationManager keeps one provider per source, in the sources' order.
         var providers = ((IConfigurationRoot)configuration).Providers.ToList();
         var shippedSection = shipped.GetValue(ServerOptions.Section).GetObject();
-        var leaves = new Dictionary<string, string>(StringComparer.Ordinal); // shipped spelling ("CorsAllowedOrigins:0") -> value
+        // shipped spelling ("CorsAllowedOrigins:0", "Auth:SigningKey") -> the setting it belongs to, and the value
+        var leaves = new Dictionary<string, (string Setting, string Value)>(StringComparer.Ordinal);
         for (var i = 0; i < providers.Count; i++)
         {
             if (i == index)
@@ -132,19 +133,19 @@ public static class NodeConfigurationLoader
 
             foreach (var (key, value) in Leaves(providers[i], ServerOptions.Section))
             {
-                var path = ShippedPath(shippedSection, key, value, Origin(providers[i], key));
+                var (setting, path) = ShippedPath(shippedSection, key, value, Origin(providers[i], key));
                 if (i > index)
                 {
-                    leaves[path] = value;
+                    leaves[path] = (setting, value);
                 }
             }
         }
 
         var root = new HoconObject();
         var section = Section(root, ServerOptions.Section);
-        foreach (var group in leaves.GroupBy(leaf => leaf.Key.Split(ConfigurationPath.KeyDelimiter)[0]))
+        foreach (var group in leaves.GroupBy(leaf => leaf.Value.Setting))
         {
-            Place(section, shippedSection, group.Key, group.ToList());
+            Place(section, shippedSection, group.Key, group.Select(leaf => KeyValuePair.Create(leaf.Key, leaf.Value.Value)).ToList());
         }
 
         return ToConfig(root);
@@ -172,7 +173,7 @@ public static class NodeConfigurationLoader
     /// spelled as the shipped file spells it, below the section; or a <see cref="ConfigurationException"/>
     /// naming the key and where it came from when the shipped file has no such setting or it has another shape.
     /// </summary>
-    private static string ShippedPath(HoconObject shippedSection, string key, string value, string origin)
+    private static (string Setting, string Path) ShippedPath(HoconObject shippedSection, string key, string value, string origin)
     {
         var segments = key.Split(ConfigurationPath.KeyDelimiter);
         ConfigurationException Refuse(string problem) => new($"Configuration {key} (from {origin}) {problem}");
@@ -181,22 +182,52 @@ public static class NodeConfigurationLoader
             throw Refuse("is a section, not a setting; set its keys, such as EventActors:RingSize");
         }
 
-        var name = shippedSection.Items.Keys.FirstOrDefault(known => known.Equals(segments[1], StringComparison.OrdinalIgnoreCase))
-            ?? throw Refuse("is not a setting; hocon/eventactors.conf lists every setting");
-        var shippedValue = shippedSection.Items[name];
-        var isList = SettingsReader.IsList(shippedValue);
-        return (isList, segments.Length) switch
+        // Down through sub-sections (EventActors:Auth:SigningKey) to the setting, in the shipped spelling.
+        var spelled = new List<string>();
+        var level = shippedSection;
+        for (var i = 1; ; i++)
         {
-            (false, 2) => name,
-            (true, 2) when value.Length == 0 => name, // an empty value: the empty list
-            (true, 3) when int.TryParse(segments[2], CultureInfo.InvariantCulture, out var element) && element >= 0 => $"{name}{ConfigurationPath.KeyDelimiter}{element}",
-            (true, _) => throw Refuse($"is a list: set its elements as {segments[0]}:{name}:0, {segments[0]}:{name}:1, ... (an empty value for {segments[0]}:{name} is the empty list)"),
-            (false, _) => throw Refuse($"is not a setting: {segments[0]}:{name} is a single value"),
-        };
+            var name = level.Items.Keys.FirstOrDefault(known => known.Equals(segments[i], StringComparison.OrdinalIgnoreCase))
+                ?? throw Refuse("is not a setting; hocon/eventactors.conf lists every setting");
+            spelled.Add(name);
+            var shippedValue = level.Items[name];
+            var setting = string.Join(ConfigurationPath.KeyDelimiter, [segments[0], .. spelled]);
+            var isList = SettingsReader.IsList(shippedValue);
+            if (!isList && shippedValue.IsObject())
+            {
+                if (i == segments.Length - 1)
+                {
+                    throw Refuse($"is a section, not a setting; set its keys, such as {setting}:{shippedValue.GetObject().Items.Keys.First()}");
+                }
+
+                level = shippedValue.GetObject();
+                continue;
+            }
+
+            var relative = string.Join(ConfigurationPath.KeyDelimiter, spelled);
+            var rest = segments.Length - 1 - i;
+            return (isList, rest) switch
+            {
+                (false, 0) => (relative, relative),
+                (true, 0) when value.Length == 0 => (relative, relative), // an empty value: the empty list
+                (true, 1) when int.TryParse(segments[i + 1], CultureInfo.InvariantCulture, out var element) && element >= 0 => (relative, $"{relative}{ConfigurationPath.KeyDelimiter}{element}"),
+                (true, _) => throw Refuse($"is a list: set its elements as {setting}:0, {setting}:1, ... (an empty value for {setting} is the empty list)"),
+                (false, _) => throw Refuse($"is not a setting: {setting} is a single value"),
+            };
+        }
     }
 
-    private static void Place(HoconObject section, HoconObject shippedSection, string name, List<KeyValuePair<string, string>> leaves)
+    private static void Place(HoconObject section, HoconObject shippedSection, string setting, List<KeyValuePair<string, string>> leaves)
     {
+        // Into the sub-sections the setting lives in, creating them in the override layer.
+        var names = setting.Split(ConfigurationPath.KeyDelimiter);
+        for (var i = 0; i < names.Length - 1; i++)
+        {
+            shippedSection = shippedSection.Items[names[i]].GetObject();
+            section = section.Items.TryGetValue(names[i], out var existing) && existing.IsObject() ? existing.GetObject() : Section(section, names[i]);
+        }
+
+        var name = names[^1];
         var shippedValue = shippedSection.Items[name];
         var isList = SettingsReader.IsList(shippedValue);
         if (!isList)
@@ -209,8 +240,8 @@ public static class NodeConfigurationLoader
         // file's list whole, as HOCON replaces arrays.
         var list = new HoconArray();
         var elements = leaves
-            .Where(leaf => leaf.Key.Contains(ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)) // not "Name" alone (the empty list)
-            .OrderBy(leaf => int.Parse(leaf.Key.Split(ConfigurationPath.KeyDelimiter)[1], CultureInfo.InvariantCulture));
+            .Where(leaf => leaf.Key != setting) // not "Name" alone (the empty list)
+            .OrderBy(leaf => int.Parse(leaf.Key[(setting.Length + 1)..], CultureInfo.InvariantCulture));
         foreach (var element in elements)
         {
             var value = new HoconValue();

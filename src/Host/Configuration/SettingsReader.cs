@@ -29,6 +29,12 @@ internal sealed partial class SettingsReader
             _ => throw new ConfigurationException($"Configuration {path} must be an object ({path} {{ ... }})"),
         };
 
+    /// <summary>The sub-section <paramref name="key"/> (<c>EventActors { Auth { ... } }</c>), read with its own reader; its errors name <c>EventActors:Auth:Key</c>.</summary>
+    public SettingsReader Section(string key) =>
+        Value(key) is var value && value.IsObject() && !IsList(value)
+            ? new SettingsReader($"{_section}:{key}", value.GetObject())
+            : throw Error(key, " must be a section ({ ... })");
+
     public string String(string key) => Text(key, "a string");
 
     public int Int(string key)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Akka.Actor;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Topics;
+using EventActors.Host.Auth;
 using EventActors.Protocol;
 
 namespace EventActors.Host.Publishing;
@@ -18,12 +19,12 @@ namespace EventActors.Host.Publishing;
 /// </remarks>
 internal static class PublishEndpoint
 {
-    public static void MapPublishEndpoint(this IEndpointRouteBuilder app, EventActorsNode node) =>
-        app.MapPost("/topics/{topic}/events", context => PublishAsync(context, node));
+    public static void MapPublishEndpoint(this IEndpointRouteBuilder app, EventActorsNode node, RequestAuthorization authorization) =>
+        app.MapPost("/topics/{topic}/events", context => PublishAsync(context, node, authorization));
 
-    private static async Task PublishAsync(HttpContext context, EventActorsNode node)
+    private static async Task PublishAsync(HttpContext context, EventActorsNode node, RequestAuthorization authorization)
     {
-        var result = await PublishOrProblemAsync(context, node);
+        var result = await PublishOrProblemAsync(context, node, authorization);
         if (result is not null)
         {
             await result.ExecuteAsync(context);
@@ -31,11 +32,16 @@ internal static class PublishEndpoint
     }
 
     /// <summary>Publishes and writes the 201 itself; returns the problem to answer instead, if any.</summary>
-    private static async Task<IResult?> PublishOrProblemAsync(HttpContext context, EventActorsNode node)
+    private static async Task<IResult?> PublishOrProblemAsync(HttpContext context, EventActorsNode node, RequestAuthorization authorization)
     {
         if (Problem.ForTopic(context.Request.RouteValues["topic"] as string ?? "", out var name) is { } invalid)
         {
             return invalid.ToResult();
+        }
+
+        if (await authorization.RefusePublishAsync(context, name) is { } refused)
+        {
+            return refused; // before the body is read: an unauthorized client's upload costs nothing
         }
 
         var (inputs, problem) = await PublishInputReader.ReadAsync(context.Request, node.Options, context.RequestAborted);

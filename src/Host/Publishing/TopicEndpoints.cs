@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Topics;
+using EventActors.Host.Auth;
 using EventActors.Protocol;
 
 namespace EventActors.Host.Publishing;
@@ -18,14 +19,14 @@ internal static class TopicEndpoints
     /// DI creates a service scope per request, which a publish pays for in time and an open
     /// stream in memory.
     /// </summary>
-    public static void MapTopicEndpoints(this IEndpointRouteBuilder app, EventActorsNode node)
+    public static void MapTopicEndpoints(this IEndpointRouteBuilder app, EventActorsNode node, RequestAuthorization authorization)
     {
-        app.MapPublishEndpoint(node);
+        app.MapPublishEndpoint(node, authorization);
         var topics = app.MapGroup("").AddEndpointFilter(JournalUnavailableAs503);
-        topics.MapGet("/topics/{topic}/events", (HttpContext context, string topic) => HistoryAsync(context, topic, node));
-        topics.MapGet("/topics/{topic}", (HttpContext context, string topic) => InfoAsync(context, topic, node));
-        topics.MapGet("/topics", Task<IResult> (HttpContext context) => ListAsync(context, node));
-        topics.MapDelete("/topics/{topic}", (HttpContext context, string topic) => DeleteAsync(context, topic, node));
+        topics.MapGet("/topics/{topic}/events", (HttpContext context, string topic) => HistoryAsync(context, topic, node, authorization));
+        topics.MapGet("/topics/{topic}", (HttpContext context, string topic) => InfoAsync(context, topic, node, authorization));
+        topics.MapGet("/topics", Task<IResult> (HttpContext context) => ListAsync(context, node, authorization));
+        topics.MapDelete("/topics/{topic}", (HttpContext context, string topic) => DeleteAsync(context, topic, node, authorization));
     }
 
     /// <summary>
@@ -46,11 +47,16 @@ internal static class TopicEndpoints
         }
     }
 
-    private static async Task<IResult> HistoryAsync(HttpContext context, string topic, EventActorsNode node)
+    private static async Task<IResult> HistoryAsync(HttpContext context, string topic, EventActorsNode node, RequestAuthorization authorization)
     {
         if (Problem.ForTopic(topic, out var name) is { } invalid)
         {
             return invalid.ToResult();
+        }
+
+        if ((await authorization.AuthorizeReadAsync(context, TopicSet.Create(name))).Refusal is { } refused)
+        {
+            return refused;
         }
 
         if (!TryReadNumber(context, "after", 0, ulong.MaxValue, out var after, out var problem) ||
@@ -83,11 +89,16 @@ internal static class TopicEndpoints
         });
     }
 
-    private static async Task<IResult> InfoAsync(HttpContext context, string topic, EventActorsNode node)
+    private static async Task<IResult> InfoAsync(HttpContext context, string topic, EventActorsNode node, RequestAuthorization authorization)
     {
         if (Problem.ForTopic(topic, out var name) is { } invalid)
         {
             return invalid.ToResult();
+        }
+
+        if ((await authorization.AuthorizeReadAsync(context, TopicSet.Create(name))).Refusal is { } refused)
+        {
+            return refused;
         }
 
         if (await node.Journal.GetTopicAsync(name, context.RequestAborted) is null)
@@ -102,11 +113,20 @@ internal static class TopicEndpoints
         };
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, EventActorsNode node)
+    private static async Task<IResult> ListAsync(HttpContext context, EventActorsNode node, RequestAuthorization authorization)
     {
         if (!TryReadNumber(context, "limit", MaxListLimit, MaxListLimit, out var limit, out var problem))
         {
             return problem!.ToResult();
+        }
+
+        // The list shows only the topics the request may read (subscribe patterns, public
+        // topics): a name is information. Anonymous on a node with a key: public topics only.
+        var (grants, refusal, challenge) = await authorization.AuthenticateAsync(context);
+        if (grants is null)
+        {
+            context.Response.Headers.WWWAuthenticate = challenge;
+            return refusal!.ToResult();
         }
 
         TopicName? after = null;
@@ -120,16 +140,35 @@ internal static class TopicEndpoints
             after = afterName;
         }
 
-        var topics = await node.Journal.ListTopicsAsync(after, (int)limit, context.RequestAborted);
+        var topics = new List<TopicInfo>();
+        while (topics.Count < (int)limit)
+        {
+            // Pages of the journal until the answer is full or the journal has no more: a
+            // filtered page may be short, and a short answer means "no more" to a client.
+            var page = await node.Journal.ListTopicsAsync(after, (int)limit, context.RequestAborted);
+            topics.AddRange(page.Where(info => AccessPolicy.MayRead(grants, authorization.Options.PublicTopics, info.Topic)).Take((int)limit - topics.Count));
+            if (page.Count < (int)limit)
+            {
+                break;
+            }
+
+            after = page[^1].Topic;
+        }
+
         var counts = (await node.Topics.Ask<SubscriberCounts>(GetSubscriberCounts.Instance, TimeSpan.FromSeconds(10), context.RequestAborted)).ByTopic;
         return Results.Json(new { topics = topics.Select(info => Describe(info, counts.GetValueOrDefault(info.Topic))) });
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, string topic, EventActorsNode node)
+    private static async Task<IResult> DeleteAsync(HttpContext context, string topic, EventActorsNode node, RequestAuthorization authorization)
     {
         if (Problem.ForTopic(topic, out var name) is { } invalid)
         {
             return invalid.ToResult();
+        }
+
+        if (await authorization.RefuseUnlessAdminAsync(context) is { } refused)
+        {
+            return refused;
         }
 
         if (await node.Journal.GetTopicAsync(name, context.RequestAborted) is null)

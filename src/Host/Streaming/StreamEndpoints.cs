@@ -1,6 +1,7 @@
 using EventActors.Actors.Connections;
 using Akka.Actor;
 using EventActors.Actors.Topics;
+using EventActors.Host.Auth;
 using EventActors.Host.Publishing;
 using EventActors.Protocol;
 using Microsoft.AspNetCore.Http.Features;
@@ -16,12 +17,12 @@ internal static class StreamEndpoints
     /// keeps whatever its request allocated for as long as it lasts, and these allocate least
     /// (a parameter from DI would keep a service scope alive; a typed handler, its result wrapper).
     /// </summary>
-    public static void MapStreamEndpoints(this IEndpointRouteBuilder app, EventActorsNode node)
+    public static void MapStreamEndpoints(this IEndpointRouteBuilder app, EventActorsNode node, RequestAuthorization authorization)
     {
         app.MapGet("/topics/{topic}/stream", context =>
             Problem.ForTopic(context.Request.RouteValues["topic"] as string ?? "", out var name) is { } invalid
                 ? invalid.ToResult().ExecuteAsync(context)
-                : StreamAsync(context, node, TopicSet.Create(name), multiTopic: false));
+                : AuthorizeAndStreamAsync(context, node, authorization, TopicSet.Create(name), multiTopic: false));
 
         app.MapGet("/stream", context =>
         {
@@ -42,12 +43,28 @@ internal static class StreamEndpoints
             }
 
             return TopicSet.TryCreate(names, out var set, out var setError)
-                ? StreamAsync(context, node, set, multiTopic: true)
+                ? AuthorizeAndStreamAsync(context, node, authorization, set, multiTopic: true)
                 : new Problem(400, "Too many topics", setError).ToResult().ExecuteAsync(context);
         });
     }
 
-    private static Task StreamAsync(HttpContext context, EventActorsNode node, TopicSet topics, bool multiTopic)
+    private static Task AuthorizeAndStreamAsync(HttpContext context, EventActorsNode node, RequestAuthorization authorization, TopicSet topics, bool multiTopic)
+    {
+        var authorizing = authorization.AuthorizeReadAsync(context, topics);
+        return authorizing.IsCompletedSuccessfully
+            ? StreamOrRefuse(context, node, topics, multiTopic, authorizing.Result)
+            : StreamWhenAuthorizedAsync(authorizing, context, node, topics, multiTopic);
+    }
+
+    private static async Task StreamWhenAuthorizedAsync(ValueTask<(Grants? Grants, IResult? Refusal)> authorizing, HttpContext context, EventActorsNode node, TopicSet topics, bool multiTopic) =>
+        await StreamOrRefuse(context, node, topics, multiTopic, await authorizing);
+
+    private static Task StreamOrRefuse(HttpContext context, EventActorsNode node, TopicSet topics, bool multiTopic, (Grants? Grants, IResult? Refusal) decision) =>
+        decision.Refusal is { } refused
+            ? refused.ExecuteAsync(context)
+            : StreamAsync(context, node, topics, multiTopic, decision.Grants!.Expires);
+
+    private static Task StreamAsync(HttpContext context, EventActorsNode node, TopicSet topics, bool multiTopic, DateTimeOffset? expires)
     {
         var from = context.Request.Query["from"];
         if (!StringValues.IsNullOrEmpty(from) && from != "earliest")
@@ -63,21 +80,35 @@ internal static class StreamEndpoints
         response.Headers["X-Accel-Buffering"] = "no"; // nginx: pass events through as they come
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
+        // A stream opened with a token ends when the token expires: the response ends normally,
+        // and the browser reconnects with a fresh token from Last-Event-ID. One linked
+        // CancellationTokenSource with CancelAfter (a timer-queue entry, no polling) stands for
+        // the client leaving at exp; the actor ends the stream as for a client gone.
+        var aborted = context.RequestAborted;
+        if (expires is { } exp)
+        {
+            var untilExpiry = exp - DateTimeOffset.UtcNow;
+            var expiry = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            expiry.CancelAfter(untilExpiry > TimeSpan.Zero ? untilExpiry : TimeSpan.Zero);
+            context.Response.RegisterForDispose(expiry);
+            aborted = expiry.Token;
+        }
+
         // The response's task is the lifetime's: no frame of this method stays alive per stream.
-        var lifetime = new StreamLifetime(context.RequestAborted);
+        var lifetime = new StreamLifetime(aborted);
         var started = response.StartAsync(context.RequestAborted); // headers now, before the first event
         return started.IsCompletedSuccessfully
-            ? Open(context, node, request, lifetime)
-            : OpenWhenStartedAsync(started, context, node, request, lifetime);
+            ? Open(context, node, request, lifetime, aborted)
+            : OpenWhenStartedAsync(started, context, node, request, lifetime, aborted);
     }
 
-    private static async Task OpenWhenStartedAsync(Task started, HttpContext context, EventActorsNode node, StreamRequest request, StreamLifetime lifetime)
+    private static async Task OpenWhenStartedAsync(Task started, HttpContext context, EventActorsNode node, StreamRequest request, StreamLifetime lifetime, CancellationToken aborted)
     {
         await started;
-        await Open(context, node, request, lifetime);
+        await Open(context, node, request, lifetime, aborted);
     }
 
-    private static Task Open(HttpContext context, EventActorsNode node, StreamRequest request, StreamLifetime lifetime)
+    private static Task Open(HttpContext context, EventActorsNode node, StreamRequest request, StreamLifetime lifetime, CancellationToken aborted)
     {
         if (lifetime.Task.IsCompleted)
         {
@@ -85,7 +116,7 @@ internal static class StreamEndpoints
         }
 
         var props = ConnectionActor.Props(request, context.Response.BodyWriter, node.Topics, node.Journal,
-            node.ConnectionSettings, context.RequestAborted, lifetime);
+            node.ConnectionSettings, aborted, lifetime);
         node.Connections.Tell(new ConnectionSupervisor.Open(props, lifetime), ActorRefs.NoSender);
         return lifetime.Task;
     }

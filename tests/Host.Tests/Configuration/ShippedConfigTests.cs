@@ -55,11 +55,16 @@ public sealed class ShippedConfigTests
     {
         // | `EventActors:RingSize` | `1024` | ... or | `--journal` / `EventActors:Journal` | `Sqlite` | ...
         var rows = File.ReadLines(Path.Combine(Repository, "docs", "configuration.md"))
-            .Select(line => Regex.Match(line, @"^\| (?:`--[a-z-]+` / )?`EventActors:(\w+)` \| `([^`]*)`"))
+            .Select(line => Regex.Match(line, @"^\| (?:`--[a-z-]+` / )?`EventActors:([\w:]+)` \| `([^`]*)`"))
             .Where(match => match.Success)
             .ToDictionary(match => match.Groups[1].Value, match => match.Groups[2].Value);
-        var section = s_shipped.GetValue(ServerOptions.Section).GetObject().Items;
-        var shipped = section.ToDictionary(pair => pair.Key, pair => pair.Value.Values.OfType<Akka.Configuration.Hocon.HoconArray>().Any()
+        // Sub-sections (Auth { SigningKey = ... }) as their settings' paths: Auth:SigningKey.
+        static IEnumerable<KeyValuePair<string, Akka.Configuration.Hocon.HoconValue>> Settings(Akka.Configuration.Hocon.HoconObject section, string prefix) =>
+            section.Items.SelectMany(pair => pair.Value.IsObject() && !pair.Value.Values.OfType<Akka.Configuration.Hocon.HoconArray>().Any()
+                ? Settings(pair.Value.GetObject(), $"{prefix}{pair.Key}:")
+                : [KeyValuePair.Create(prefix + pair.Key, pair.Value)]);
+        var section = s_shipped.GetValue(ServerOptions.Section).GetObject();
+        var shipped = Settings(section, "").ToDictionary(pair => pair.Key, pair => pair.Value.Values.OfType<Akka.Configuration.Hocon.HoconArray>().Any()
             ? $"[{string.Join(", ", pair.Value.GetStringList())}]"
             : pair.Value.GetString() is { Length: > 0 } text ? text : "\"\"");
         Assert.Equal(shipped.OrderBy(pair => pair.Key), rows.OrderBy(pair => pair.Key));

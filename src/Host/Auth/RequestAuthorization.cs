@@ -1,0 +1,125 @@
+using EventActors.Host.Publishing;
+using EventActors.Protocol;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+
+namespace EventActors.Host.Auth;
+
+/// <summary>
+/// Each route's check (docs/security.md): the request's token validated by JwtBearer, its
+/// <see cref="Grants"/> read once, and the decision of <see cref="AccessPolicy"/>, answered as 401
+/// (no usable token) or 403 (a valid token without the right). It runs before a route reads the
+/// journal, so a refusal says the same whether the topic exists or not.
+/// </summary>
+internal sealed class RequestAuthorization(AuthOptions auth)
+{
+    private const string Challenge = "Bearer realm=\"eventactors\"";
+
+    /// <summary>Every right, for a node with no key configured: the open mode.</summary>
+    private static readonly Grants s_open = new(
+        new TopicPatternSet([TopicPattern.Parse(">")]), new TopicPatternSet([TopicPattern.Parse(">")]), true, null);
+
+    public AuthOptions Options => auth;
+
+    /// <summary>The request's grants (anonymous without a token), or the 401 for a token that is not valid.</summary>
+    public async ValueTask<(Grants? Grants, Problem? Refusal, string? Challenge)> AuthenticateAsync(HttpContext context)
+    {
+        if (!auth.Enabled)
+        {
+            return (s_open, null, null);
+        }
+
+        var result = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (result.None)
+        {
+            return (Grants.Anonymous, null, null);
+        }
+
+        if (!result.Succeeded)
+        {
+            var (error, description) = Describe(result.Failure);
+            return (null, new Problem(401, "Invalid token", description), $"{Challenge}, error=\"{error}\", error_description=\"{description}\"");
+        }
+
+        var principal = result.Principal!;
+        DateTimeOffset? expires = long.TryParse(principal.FindFirst("exp")?.Value, out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : null;
+        return Grants.TryParse(principal.FindFirst(Grants.ClaimType)?.Value, expires, out var grants, out var claimError)
+            ? (grants, null, null)
+            : (null, new Problem(401, "Invalid token", claimError), $"{Challenge}, error=\"invalid_token\", error_description=\"The eventactors claim is not valid.\"");
+    }
+
+    /// <summary>Null when the request may publish to <paramref name="topic"/>; else the answer to write.</summary>
+    public async ValueTask<IResult?> RefusePublishAsync(HttpContext context, TopicName topic)
+    {
+        var (grants, refusal, challenge) = await AuthenticateAsync(context);
+        if (grants is null)
+        {
+            return Refuse(context, refusal!, challenge);
+        }
+
+        return AccessPolicy.MayPublish(grants, topic)
+            ? null
+            : Denied(context, grants, $"This token may not publish to '{topic}'; its publish patterns must match the topic.",
+                $"Publishing to '{topic}' needs a token whose publish patterns match the topic.");
+    }
+
+    /// <summary>The grants when the request may read every topic of <paramref name="topics"/>; else the answer to write, naming the first topic refused.</summary>
+    public async ValueTask<(Grants? Grants, IResult? Refusal)> AuthorizeReadAsync(HttpContext context, TopicSet topics)
+    {
+        var (grants, refusal, challenge) = await AuthenticateAsync(context);
+        if (grants is null)
+        {
+            return (null, Refuse(context, refusal!, challenge));
+        }
+
+        return AccessPolicy.FirstUnreadable(grants, auth.PublicTopics, topics) is { } forbidden
+            ? (null, Denied(context, grants, $"This token may not subscribe to '{forbidden}'; its subscribe patterns must match every topic asked for.",
+                $"Reading '{forbidden}' needs a token whose subscribe patterns match it; it is not a public topic."))
+            : (grants, null);
+    }
+
+    /// <summary>Null when the request may use an admin route; else the answer to write.</summary>
+    public async ValueTask<IResult?> RefuseUnlessAdminAsync(HttpContext context)
+    {
+        var (grants, refusal, challenge) = await AuthenticateAsync(context);
+        if (grants is null)
+        {
+            return Refuse(context, refusal!, challenge);
+        }
+
+        const string detail = "This route needs a token with \"admin\": true in its eventactors claim.";
+        return grants.Admin ? null : Denied(context, grants, detail, detail);
+    }
+
+    private static IResult Refuse(HttpContext context, Problem refusal, string? challenge)
+    {
+        context.Response.Headers.WWWAuthenticate = challenge ?? Challenge;
+        return refusal.ToResult();
+    }
+
+    /// <summary>403 for a token without the right; 401 for no token at all, asking for one.</summary>
+    private IResult Denied(HttpContext context, Grants grants, string detail, string anonymousDetail)
+    {
+        if (ReferenceEquals(grants, Grants.Anonymous)) // no token sent, not a token without the claim
+        {
+            context.Response.Headers.WWWAuthenticate = Challenge;
+            return new Problem(401, "Token required",
+                $"No token was sent. {anonymousDetail} Send it as Authorization: Bearer, in the {auth.CookieName} cookie, or (stream routes only) as ?access_token=.").ToResult();
+        }
+
+        return new Problem(403, "Not allowed", detail).ToResult();
+    }
+
+    // Words of our own, never the library's message: that may quote the token.
+    private static (string Error, string Description) Describe(Exception? failure) => failure switch
+    {
+        SecurityTokenExpiredException => ("invalid_token", "The token has expired."),
+        SecurityTokenNotYetValidException => ("invalid_token", "The token is not valid yet (nbf)."),
+        SecurityTokenInvalidIssuerException => ("invalid_token", "The token's issuer (iss) is not the one this node accepts."),
+        SecurityTokenInvalidAudienceException => ("invalid_token", "The token's audience (aud) is not the one this node accepts."),
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => ("invalid_token", "The token's signature does not match a key this node accepts."),
+        SecurityTokenInvalidAlgorithmException => ("invalid_token", "The token is signed with an algorithm this node does not accept."),
+        _ => ("invalid_token", "The token is malformed or not valid."),
+    };
+}
