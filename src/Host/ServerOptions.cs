@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using EventActors.Host.Configuration;
+using EventActors.Host.Limits;
 
 namespace EventActors.Host;
 
@@ -112,6 +113,9 @@ public sealed class ServerOptions
     /// <summary>How long a publish waits for its commit before answering 503.</summary>
     public required TimeSpan PublishTimeout { get; init; }
 
+    /// <summary>How much one client may ask of the node (<c>EventActors.Limits</c>): publishes, streams, connections, and Kestrel's timeouts.</summary>
+    public required LimitOptions Limits { get; init; }
+
     /// <summary>
     /// Reads the <see cref="Section"/> section of <paramref name="config"/>, as Akka's settings
     /// classes read theirs, and validates it. Every key must be there (hocon/eventactors.conf
@@ -146,6 +150,7 @@ public sealed class ServerOptions
             RetentionMaxEvents = settings.Long(nameof(RetentionMaxEvents)),
             RetentionMaxAge = settings.Duration(nameof(RetentionMaxAge)),
             PublishTimeout = settings.Duration(nameof(PublishTimeout)),
+            Limits = LimitOptions.Read(settings.Section(LimitOptions.Section)),
         };
         settings.RefuseUnread();
         options.Validate();

@@ -181,17 +181,34 @@ public static class NodeConfigurationLoader
             throw Refuse("is a section, not a setting; set its keys, such as EventActors:RingSize");
         }
 
-        var name = shippedSection.Items.Keys.FirstOrDefault(known => known.Equals(segments[1], StringComparison.OrdinalIgnoreCase))
+        return ShippedPath(shippedSection, segments, 1, segments[0], value, Refuse);
+    }
+
+    /// <summary>
+    /// <paramref name="segments"/> from <paramref name="at"/> on, spelled as the shipped section
+    /// spells them; a nested section (<c>Limits</c>) is followed down to its settings.
+    /// </summary>
+    private static string ShippedPath(HoconObject shippedSection, string[] segments, int at, string parent, string value, Func<string, ConfigurationException> Refuse)
+    {
+        var name = shippedSection.Items.Keys.FirstOrDefault(known => known.Equals(segments[at], StringComparison.OrdinalIgnoreCase))
             ?? throw Refuse("is not a setting; hocon/eventactors.conf lists every setting");
         var shippedValue = shippedSection.Items[name];
-        var isList = SettingsReader.IsList(shippedValue);
-        return (isList, segments.Length) switch
+        if (shippedValue.GetObject() is { } nested && !SettingsReader.IsList(shippedValue))
         {
-            (false, 2) => name,
-            (true, 2) when value.Length == 0 => name, // an empty value: the empty list
-            (true, 3) when int.TryParse(segments[2], CultureInfo.InvariantCulture, out var element) && element >= 0 => $"{name}{ConfigurationPath.KeyDelimiter}{element}",
-            (true, _) => throw Refuse($"is a list: set its elements as {segments[0]}:{name}:0, {segments[0]}:{name}:1, ... (an empty value for {segments[0]}:{name} is the empty list)"),
-            (false, _) => throw Refuse($"is not a setting: {segments[0]}:{name} is a single value"),
+            return segments.Length > at + 1
+                ? $"{name}{ConfigurationPath.KeyDelimiter}{ShippedPath(nested, segments, at + 1, $"{parent}:{name}", value, Refuse)}"
+                : throw Refuse($"is a section, not a setting; set its keys, such as {parent}:{name}:{nested.Items.Keys.First()}");
+        }
+
+        var isList = SettingsReader.IsList(shippedValue);
+        var remaining = segments.Length - at;
+        return (isList, remaining) switch
+        {
+            (false, 1) => name,
+            (true, 1) when value.Length == 0 => name, // an empty value: the empty list
+            (true, 2) when int.TryParse(segments[at + 1], CultureInfo.InvariantCulture, out var element) && element >= 0 => $"{name}{ConfigurationPath.KeyDelimiter}{element}",
+            (true, _) => throw Refuse($"is a list: set its elements as {parent}:{name}:0, {parent}:{name}:1, ... (an empty value for {parent}:{name} is the empty list)"),
+            (false, _) => throw Refuse($"is not a setting: {parent}:{name} is a single value"),
         };
     }
 
@@ -199,6 +216,19 @@ public static class NodeConfigurationLoader
     {
         var shippedValue = shippedSection.Items[name];
         var isList = SettingsReader.IsList(shippedValue);
+        if (!isList && shippedValue.GetObject() is { } shippedNested)
+        {
+            // A nested section (Limits): its keys, each placed as the section's own are.
+            var nested = Section(section, name);
+            var children = leaves.Select(leaf => KeyValuePair.Create(leaf.Key[(name.Length + 1)..], leaf.Value));
+            foreach (var group in children.GroupBy(leaf => leaf.Key.Split(ConfigurationPath.KeyDelimiter)[0]))
+            {
+                Place(nested, shippedNested, group.Key, group.ToList());
+            }
+
+            return;
+        }
+
         if (!isList)
         {
             section.GetOrCreateKey(name).NewValue(new HoconLiteral { Value = leaves.Single().Value });

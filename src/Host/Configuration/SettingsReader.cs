@@ -29,6 +29,15 @@ internal sealed partial class SettingsReader
             _ => throw new ConfigurationException($"Configuration {path} must be an object ({path} {{ ... }})"),
         };
 
+    /// <summary>The nested section <paramref name="key"/> (<c>Limits { ... }</c>), read and refused as this one is.</summary>
+    public SettingsReader Section(string key)
+    {
+        var value = Value(key);
+        return !IsList(value) && value.GetObject() is { } section
+            ? new SettingsReader($"{_section}:{key}", section)
+            : throw Error(key, $" must be a section ({key} {{ ... }})");
+    }
+
     public string String(string key) => Text(key, "a string");
 
     public int Int(string key)

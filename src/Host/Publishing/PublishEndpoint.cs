@@ -2,6 +2,7 @@ using System.Text.Json;
 using Akka.Actor;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Topics;
+using EventActors.Host.Limits;
 using EventActors.Protocol;
 
 namespace EventActors.Host.Publishing;
@@ -19,7 +20,8 @@ namespace EventActors.Host.Publishing;
 internal static class PublishEndpoint
 {
     public static void MapPublishEndpoint(this IEndpointRouteBuilder app, EventActorsNode node) =>
-        app.MapPost("/topics/{topic}/events", context => PublishAsync(context, node));
+        app.MapPost("/topics/{topic}/events", context => PublishAsync(context, node))
+            .WithRateLimit(RateLimits.PublishPolicy, node.Options.Limits.LimitsPublishes);
 
     private static async Task PublishAsync(HttpContext context, EventActorsNode node)
     {

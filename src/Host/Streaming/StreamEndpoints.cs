@@ -1,6 +1,7 @@
 using EventActors.Actors.Connections;
 using Akka.Actor;
 using EventActors.Actors.Topics;
+using EventActors.Host.Limits;
 using EventActors.Host.Publishing;
 using EventActors.Protocol;
 using Microsoft.AspNetCore.Http.Features;
@@ -21,7 +22,8 @@ internal static class StreamEndpoints
         app.MapGet("/topics/{topic}/stream", context =>
             Problem.ForTopic(context.Request.RouteValues["topic"] as string ?? "", out var name) is { } invalid
                 ? invalid.ToResult().ExecuteAsync(context)
-                : StreamAsync(context, node, TopicSet.Create(name), multiTopic: false));
+                : StreamAsync(context, node, TopicSet.Create(name), multiTopic: false))
+            .WithRateLimit(RateLimits.StreamPolicy, node.Options.Limits.LimitsStreams);
 
         app.MapGet("/stream", context =>
         {
@@ -44,7 +46,7 @@ internal static class StreamEndpoints
             return TopicSet.TryCreate(names, out var set, out var setError)
                 ? StreamAsync(context, node, set, multiTopic: true)
                 : new Problem(400, "Too many topics", setError).ToResult().ExecuteAsync(context);
-        });
+        }).WithRateLimit(RateLimits.StreamPolicy, node.Options.Limits.LimitsStreams);
     }
 
     private static Task StreamAsync(HttpContext context, EventActorsNode node, TopicSet topics, bool multiTopic)
