@@ -54,14 +54,29 @@ public sealed class ShippedConfigTests
     public void The_settings_table_of_the_docs_shows_every_default_as_the_shipped_file_writes_it()
     {
         // | `EventActors:RingSize` | `1024` | ... or | `--journal` / `EventActors:Journal` | `Sqlite` | ...
+        // or, in a nested section, | `EventActors:Limits:OpenStreams` | `0` | ...
         var rows = File.ReadLines(Path.Combine(Repository, "docs", "configuration.md"))
-            .Select(line => Regex.Match(line, @"^\| (?:`--[a-z-]+` / )?`EventActors:(\w+)` \| `([^`]*)`"))
+            .Select(line => Regex.Match(line, @"^\| (?:`--[a-z-]+` / )?`EventActors:([\w:]+)` \| `([^`]*)`"))
             .Where(match => match.Success)
             .ToDictionary(match => match.Groups[1].Value, match => match.Groups[2].Value);
-        var section = s_shipped.GetValue(ServerOptions.Section).GetObject().Items;
-        var shipped = section.ToDictionary(pair => pair.Key, pair => pair.Value.Values.OfType<Akka.Configuration.Hocon.HoconArray>().Any()
-            ? $"[{string.Join(", ", pair.Value.GetStringList())}]"
-            : pair.Value.GetString() is { Length: > 0 } text ? text : "\"\"");
+        var shipped = new Dictionary<string, string>();
+        void Add(IDictionary<string, Akka.Configuration.Hocon.HoconValue> section, string prefix)
+        {
+            foreach (var (key, value) in section)
+            {
+                if (value.IsObject() && value.GetObject() is { } nested)
+                {
+                    Add(nested.Items, $"{prefix}{key}:");
+                    continue;
+                }
+
+                shipped[prefix + key] = value.Values.OfType<Akka.Configuration.Hocon.HoconArray>().Any()
+                    ? $"[{string.Join(", ", value.GetStringList())}]"
+                    : value.GetString() is { Length: > 0 } text ? text : "\"\"";
+            }
+        }
+
+        Add(s_shipped.GetValue(ServerOptions.Section).GetObject().Items, "");
         Assert.Equal(shipped.OrderBy(pair => pair.Key), rows.OrderBy(pair => pair.Key));
     }
 
