@@ -155,6 +155,21 @@ public sealed class LimitTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_longest_stream_url_the_api_allows_fits_the_request_line_limit()
+    {
+        await using var host = await HostProcess.StartAsync(_data.Path);
+        // 64 topics (TopicSet.MaxTopics) of 200 characters (TopicName.MaxLength): past Kestrel's default 8 KiB line.
+        var prefix = Guid.NewGuid().ToString("N");
+        var topics = Enumerable.Range(0, 64).Select(i => $"{prefix}.{i:D2}".PadRight(200, 'x')).ToArray();
+        var path = "/stream?" + string.Join("&", topics.Select(topic => "topic=" + topic));
+        Assert.True(path.Length > 8 * 1024);
+        await using var stream = await SseStream.OpenAsync(host.Client, path);
+        await host.Client.WaitForSubscribersAsync(topics[63], 1);
+        await host.Client.PublishAsync(topics[63], "last");
+        Assert.Equal("last", (await stream.NextAsync()).Data);
+    }
+
     private static async Task DribbleAsync(Socket socket, string request, Task closedByServer)
     {
         foreach (var b in Encoding.ASCII.GetBytes(request))
