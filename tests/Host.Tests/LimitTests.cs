@@ -170,6 +170,31 @@ public sealed class LimitTests : IDisposable
         Assert.Equal("last", (await stream.NextAsync()).Data);
     }
 
+    [Fact]
+    public async Task A_chunked_batch_over_MaxBatchBytes_gets_the_apis_413_not_kestrels()
+    {
+        await using var host = await HostProcess.StartAsync(_data.Path, "--EventActors:MaxBatchBytes=64KiB");
+        var line = Encoding.UTF8.GetBytes("{\"data\":\"" + new string('a', 1000) + "\"}\n");
+        var body = Enumerable.Repeat(line, 3000).SelectMany(bytes => bytes).ToArray(); // about 3 MB: past Kestrel's limit too
+        var content = new ChunkedContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
+        var response = await host.Client.PostAsync($"/topics/{SharedHost.NewTopic("big")}/events", content);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("EventActors:MaxBatchBytes", await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A body of no declared length: sent chunked.</summary>
+    private sealed class ChunkedContent(byte[] body) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(body).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
     private static async Task DribbleAsync(Socket socket, string request, Task closedByServer)
     {
         foreach (var b in Encoding.ASCII.GetBytes(request))

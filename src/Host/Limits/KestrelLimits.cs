@@ -36,10 +36,11 @@ internal static class KestrelLimits
         kestrel.KeepAliveTimeout = options.Limits.KeepAliveTimeout;
         kestrel.MinRequestBodyDataRate = MinRequestBodyDataRate;
 
-        // One byte past the largest body the API accepts: a larger one is refused by Content-Length
-        // or by the reader that counts it, with the API's own 413 (naming the setting), before
-        // Kestrel's bare 413 would.
-        kestrel.MaxRequestBodySize = options.MaxBatchBytes + 1L;
+        // The largest body the API accepts and Kestrel's request buffer beyond it: the publish
+        // route refuses a larger body itself, by its Content-Length or by counting as it reads,
+        // with its 413 that names the setting. Kestrel counts a chunked body as it parses it,
+        // up to a buffer ahead of the reader: at MaxBatchBytes + 1 its bare 413 came first.
+        kestrel.MaxRequestBodySize = options.MaxBatchBytes + (kestrel.MaxRequestBufferSize ?? 1024 * 1024);
 
         // Off: an SSE stream writes a heartbeat every HeartbeatInterval and little else while
         // idle, and a client that reads slowly (a phone, a background tab) is already bounded by

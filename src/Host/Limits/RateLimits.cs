@@ -53,7 +53,7 @@ internal static class RateLimits
                     : TimeSpan.FromMilliseconds(options.RetryMilliseconds); // a stream's slot: no one knows when it frees
                 var detail = policy == StreamPolicy
                     ? $"This client already has {limits.OpenStreams} open streams (EventActors:Limits:OpenStreams); close one or use one stream for several topics (/stream?topic=a&topic=b)."
-                    : $"This client may publish {limits.PublishesPerSecond} requests per second, {limits.PublishBurst} at once (EventActors:Limits:PublishesPerSecond, PublishBurst).";
+                    : $"This client may make {limits.PublishesPerSecond} publish requests a second, {limits.PublishBurst} at once (EventActors:Limits:PublishesPerSecond, PublishBurst).";
                 return new ValueTask(TooManyRequests(rejected.HttpContext, retryAfter, detail));
             };
         });
