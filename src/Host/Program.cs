@@ -6,6 +6,7 @@ using EventActors.Host;
 using EventActors.Host.Auth;
 using EventActors.Host.Configuration;
 using EventActors.Host.Demo;
+using EventActors.Host.Limits;
 using EventActors.Host.Publishing;
 using EventActors.Host.Streaming;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -37,8 +38,18 @@ if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable(
 }
 
 var maxConnections = options.EffectiveMaxConnections(OpenFileLimit.Read());
+var connectionRate = options.Limits.LimitsNewConnections ? new ConnectionRateLimit(options.Limits) : null;
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
+    // Header and line sizes, header and keep-alive timeouts, the body's minimum rate, the
+    // largest body; no minimum response rate (SSE streams idle): KestrelLimits says why each.
+    KestrelLimits.Apply(kestrel.Limits, options);
+    if (connectionRate is not null)
+    {
+        // Every endpoint, those from --urls included, counts new connections per IP as it accepts them.
+        kestrel.ConfigureEndpointDefaults(connectionRate.Apply);
+    }
+
     // Refuse connections beyond the limit rather than run out of file descriptors: at the
     // limit, accept() fails in a loop and everything else the process opens fails with it.
     kestrel.Limits.MaxConcurrentConnections = maxConnections;
@@ -57,6 +68,7 @@ if (options.Auth.Enabled)
 }
 
 builder.Services.AddSingleton(authorization);
+builder.Services.AddEventActorsRateLimits(options);
 builder.Services.AddSingleton<EventActorsNode>();
 // Akka.Hosting starts the actor system with the host and stops it through CoordinatedShutdown
 // when the host stops (and stops the host if the actor system ends first). Akka logs through
@@ -99,6 +111,25 @@ if (!options.Auth.Enabled)
 // provider from the request's services, creating a service scope per request that an open
 // stream keeps for its lifetime: same-origin and non-browser clients skip it.
 app.UseWhen(context => context.Request.Headers.Origin.Count > 0, cors => cors.UseCors());
+if (connectionRate is not null)
+{
+    app.Use(connectionRate.InvokeAsync); // a connection over the rate gets its 429 before anything else runs
+    app.Lifetime.ApplicationStopped.Register(connectionRate.Dispose);
+}
+
+// Publishes and open streams per client (EventActors:Limits). The limiter partitions by token
+// subject when a request is authenticated, so with a key the token is read first (into
+// HttpContext.User; the routes' own checks then reuse the request's cached result).
+if (options.Limits.LimitsPublishes || options.Limits.LimitsStreams)
+{
+    if (options.Auth.Enabled)
+    {
+        app.UseAuthentication();
+    }
+
+    app.UseRateLimiter();
+}
+
 app.UseDefaultFiles();
 app.UseStaticFiles();
 

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using EventActors.Host.Configuration;
+using EventActors.Host.Limits;
 
 namespace EventActors.Host;
 
@@ -114,6 +115,8 @@ public sealed class ServerOptions
 
     /// <summary>Who may publish, subscribe and administer (<c>EventActors { Auth { ... } }</c>, docs/security.md).</summary>
     public required Auth.AuthOptions Auth { get; init; }
+    /// <summary>How much one client may ask of the node (<c>EventActors.Limits</c>): publishes, streams, connections, and Kestrel's timeouts.</summary>
+    public required LimitOptions Limits { get; init; }
 
     /// <summary>
     /// Reads the <see cref="Section"/> section of <paramref name="config"/>, as Akka's settings
@@ -150,6 +153,7 @@ public sealed class ServerOptions
             RetentionMaxAge = settings.Duration(nameof(RetentionMaxAge)),
             PublishTimeout = settings.Duration(nameof(PublishTimeout)),
             Auth = Host.Auth.AuthOptions.Read(settings),
+            Limits = LimitOptions.Read(settings.Section(LimitOptions.Section)),
         };
         settings.RefuseUnread();
         options.Validate();

@@ -3,6 +3,7 @@ using Akka.Actor;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Topics;
 using EventActors.Host.Auth;
+using EventActors.Host.Limits;
 using EventActors.Protocol;
 
 namespace EventActors.Host.Publishing;
@@ -20,7 +21,8 @@ namespace EventActors.Host.Publishing;
 internal static class PublishEndpoint
 {
     public static void MapPublishEndpoint(this IEndpointRouteBuilder app, EventActorsNode node, RequestAuthorization authorization) =>
-        app.MapPost("/topics/{topic}/events", context => PublishAsync(context, node, authorization));
+        app.MapPost("/topics/{topic}/events", context => PublishAsync(context, node, authorization))
+            .WithRateLimit(RateLimits.PublishPolicy, node.Options.Limits.LimitsPublishes);
 
     private static async Task PublishAsync(HttpContext context, EventActorsNode node, RequestAuthorization authorization)
     {

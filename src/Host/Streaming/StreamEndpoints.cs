@@ -2,6 +2,7 @@ using EventActors.Actors.Connections;
 using Akka.Actor;
 using EventActors.Actors.Topics;
 using EventActors.Host.Auth;
+using EventActors.Host.Limits;
 using EventActors.Host.Publishing;
 using EventActors.Protocol;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,7 +23,8 @@ internal static class StreamEndpoints
         app.MapGet("/topics/{topic}/stream", context =>
             Problem.ForTopic(context.Request.RouteValues["topic"] as string ?? "", out var name) is { } invalid
                 ? invalid.ToResult().ExecuteAsync(context)
-                : AuthorizeAndStreamAsync(context, node, authorization, TopicSet.Create(name), multiTopic: false));
+                : AuthorizeAndStreamAsync(context, node, authorization, TopicSet.Create(name), multiTopic: false))
+            .WithRateLimit(RateLimits.StreamPolicy, node.Options.Limits.LimitsStreams);
 
         app.MapGet("/stream", context =>
         {
@@ -45,7 +47,7 @@ internal static class StreamEndpoints
             return TopicSet.TryCreate(names, out var set, out var setError)
                 ? AuthorizeAndStreamAsync(context, node, authorization, set, multiTopic: true)
                 : new Problem(400, "Too many topics", setError).ToResult().ExecuteAsync(context);
-        });
+        }).WithRateLimit(RateLimits.StreamPolicy, node.Options.Limits.LimitsStreams);
     }
 
     private static Task AuthorizeAndStreamAsync(HttpContext context, EventActorsNode node, RequestAuthorization authorization, TopicSet topics, bool multiTopic)

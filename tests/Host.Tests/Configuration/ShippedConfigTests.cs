@@ -54,6 +54,7 @@ public sealed class ShippedConfigTests
     public void The_settings_table_of_the_docs_shows_every_default_as_the_shipped_file_writes_it()
     {
         // | `EventActors:RingSize` | `1024` | ... or | `--journal` / `EventActors:Journal` | `Sqlite` | ...
+        // or, in a nested section, | `EventActors:Limits:OpenStreams` | `0` | ...
         var rows = File.ReadLines(Path.Combine(Repository, "docs", "configuration.md"))
             .Select(line => Regex.Match(line, @"^\| (?:`--[a-z-]+` / )?`EventActors:([\w:]+)` \| `([^`]*)`"))
             .Where(match => match.Success)
