@@ -77,6 +77,26 @@ public sealed class LimitTests : IDisposable
     }
 
     [Fact]
+    public async Task With_authorization_on_the_stream_limit_counts_per_token_subject_not_per_address()
+    {
+        await using var host = await HostProcess.StartAsync(_data.Path, "--EventActors:Limits:OpenStreams=1",
+            $"--EventActors:Auth:SigningKey={AuthHost.Key}");
+        var topic = SharedHost.NewTopic("subjects");
+        string TokenFor(string subject) => Auth.TokenCommand.Create(AuthHost.Options(issuer: "", audience: ""), [], [topic.ToString()], false,
+            TimeSpan.FromHours(1), subject, DateTimeOffset.UtcNow);
+        var alice = TokenFor("alice");
+
+        // Both from 127.0.0.1: alice's second stream is over her limit, bob's first is not.
+        await using var first = await SseStream.OpenAsync(host.Client, $"/topics/{topic}/stream?access_token={alice}");
+        using (var second = await GetStreamAsync(host.Client, $"/topics/{topic}/stream?access_token={alice}"))
+        {
+            await AssertTooManyRequestsAsync(second, "EventActors:Limits:OpenStreams");
+        }
+
+        await using var bob = await SseStream.OpenAsync(host.Client, $"/topics/{topic}/stream?access_token={TokenFor("bob")}");
+    }
+
+    [Fact]
     public async Task New_connections_past_the_rate_get_429_and_the_address_is_served_again_after_it_while_another_address_is_not_affected()
     {
         await using var host = await HostProcess.StartAsync(_data.Path, "--EventActors:Limits:NewConnectionsPerSecond=2");
