@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
@@ -13,7 +14,7 @@ namespace EventActors.Browser.Tests;
 /// A browser's EventSource against a node with a signing key (docs/security.md): the token in the
 /// auth cookie across origins, in <c>?access_token=</c>, a stream ending at its token's expiry and
 /// resumed with a fresh cookie, and no token at all. The page comes from another origin
-/// (127.0.0.1 on another port, served by Playwright's routing), which the node's CORS lists.
+/// (127.0.0.1 on another port, served by a listener of the test's own), which the node's CORS lists.
 /// </summary>
 public sealed class AuthTests(Chromium chromium) : IClassFixture<Chromium>
 {
@@ -171,9 +172,12 @@ public sealed class AuthTests(Chromium chromium) : IClassFixture<Chromium>
     {
         private readonly TempDirectory _data;
 
-        private AuthNode(TempDirectory data, HostProcess host, Uri pageOrigin)
+        private readonly HttpListener _pageServer;
+
+        private AuthNode(TempDirectory data, HostProcess host, Uri pageOrigin, HttpListener pageServer)
         {
             _data = data;
+            _pageServer = pageServer;
             Host = host;
             PageOrigin = pageOrigin;
         }
@@ -195,7 +199,11 @@ public sealed class AuthTests(Chromium chromium) : IClassFixture<Chromium>
                     $"--EventActors:CorsAllowedOrigins:0={pageOrigin.GetLeftPart(UriPartial.Authority)}",
                 ]);
                 host.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(publish: [">"], subscribe: [">"], admin: true));
-                return new AuthNode(data, host, pageOrigin);
+                var pageServer = new HttpListener();
+                pageServer.Prefixes.Add(pageOrigin.ToString());
+                pageServer.Start();
+                _ = ServePageAsync(pageServer);
+                return new AuthNode(data, host, pageOrigin, pageServer);
             }
             catch
             {
@@ -204,15 +212,38 @@ public sealed class AuthTests(Chromium chromium) : IClassFixture<Chromium>
             }
         }
 
-        /// <summary>Opens the test page on <see cref="PageOrigin"/>; Playwright answers its request, so nothing else needs to listen there.</summary>
-        public async Task<IPage> OpenPageAsync(BrowserSession session)
+        /// <summary>
+        /// Opens the test page on <see cref="PageOrigin"/>, served by a real listener on loopback:
+        /// a page Playwright fulfils itself has no network address, and Chromium's local-network
+        /// checks then refuse its requests to a loopback node.
+        /// </summary>
+        public Task<IPage> OpenPageAsync(BrowserSession session) => session.OpenAsync(PageOrigin.ToString());
+
+        private static async Task ServePageAsync(HttpListener server)
         {
-            await session.RouteAsync(PageOrigin + "**", route => route.FulfillAsync(new() { Status = 200, ContentType = "text/html; charset=utf-8", Body = PageHtml }));
-            return await session.OpenAsync(PageOrigin.ToString());
+            var page = Encoding.UTF8.GetBytes(PageHtml);
+            while (server.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await server.GetContextAsync();
+                }
+                catch (Exception) when (!server.IsListening)
+                {
+                    return; // stopped
+                }
+
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.OutputStream.WriteAsync(page);
+                context.Response.Close();
+            }
         }
 
         public async ValueTask DisposeAsync()
         {
+            _pageServer.Stop();
+            _pageServer.Close();
             await Host.DisposeAsync();
             _data.Dispose();
         }

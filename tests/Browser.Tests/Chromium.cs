@@ -82,9 +82,6 @@ public sealed class BrowserSession(IBrowserContext context) : IAsyncDisposable
     public Task AddCookieAsync(Uri url, string value, string name = "eventactors_token") =>
         context.AddCookiesAsync([new Cookie { Name = name, Value = value, Url = url.ToString(), HttpOnly = true, SameSite = SameSiteAttribute.Lax }]);
 
-    /// <summary>Answers this profile's requests matching <paramref name="pattern"/> with <paramref name="handler"/>, e.g. a test page on an origin nothing listens on.</summary>
-    public Task RouteAsync(string pattern, Func<IRoute, Task> handler) => context.RouteAsync(pattern, handler);
-
     public void AssertNoScriptErrors()
     {
         lock (_scriptErrors)
