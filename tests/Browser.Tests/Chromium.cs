@@ -78,6 +78,10 @@ public sealed class BrowserSession(IBrowserContext context) : IAsyncDisposable
         return page;
     }
 
+    /// <summary>Sets an HttpOnly, SameSite=Lax cookie for <paramref name="url"/>'s host, as an app's login response would (replacing one of the same name).</summary>
+    public Task AddCookieAsync(Uri url, string value, string name = "eventactors_token") =>
+        context.AddCookiesAsync([new Cookie { Name = name, Value = value, Url = url.ToString(), HttpOnly = true, SameSite = SameSiteAttribute.Lax }]);
+
     public void AssertNoScriptErrors()
     {
         lock (_scriptErrors)
