@@ -152,7 +152,7 @@ public sealed class ServerOptions
             RetentionMaxEvents = settings.Long(nameof(RetentionMaxEvents)),
             RetentionMaxAge = settings.Duration(nameof(RetentionMaxAge)),
             PublishTimeout = settings.Duration(nameof(PublishTimeout)),
-            Auth = Host.Auth.AuthOptions.Read(settings),
+            Auth = Host.Auth.AuthOptions.Read(settings.Section(Host.Auth.AuthOptions.Section)),
             Limits = LimitOptions.Read(settings.Section(LimitOptions.Section)),
         };
         settings.RefuseUnread();

@@ -223,13 +223,7 @@ public sealed class AuthorizationTests(AuthHost host) : IClassFixture<AuthHost>
         response.Dispose();
         Assert.Equal(HttpStatusCode.OK, status);
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (!host.Host.Output.Contains($"/topics/{topic}/stream?access_token=[redacted]", StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The request line was not logged:\n{host.Host.Output}");
-            await Task.Yield();
-            await Task.Delay(50); // a poll interval, not a wait for something to happen
-        }
+        await host.Host.WaitForOutputAsync($"/topics/{topic}/stream?access_token=[redacted]", TimeSpan.FromMinutes(2));
 
         Assert.DoesNotContain(signature, host.Host.Output);
     }

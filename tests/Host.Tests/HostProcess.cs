@@ -20,6 +20,7 @@ public sealed partial class HostProcess : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<(string Text, TaskCompletionSource Seen)> _outputWaiters = [];
 
     private HostProcess(Process process, string dataDir, string[] extraArgs)
     {
@@ -37,6 +38,30 @@ public sealed partial class HostProcess : IAsyncDisposable
     public HttpClient Client { get; private set; } = null!;
 
     public int ProcessId => _process.Id;
+
+    /// <summary>Completes when a line of the host's output contains <paramref name="text"/> (at once if one already has); fails after <paramref name="timeout"/>, with the output.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            if (_output.ToString().Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            _outputWaiters.Add((text, seen));
+        }
+
+        try
+        {
+            await seen.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The host wrote no line containing '{text}' within {timeout}:\n{Output}");
+        }
+    }
 
     public string Output
     {
@@ -110,6 +135,7 @@ public sealed partial class HostProcess : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            _outputWaiters.RemoveAll(waiter => line.Contains(waiter.Text, StringComparison.Ordinal) && waiter.Seen.TrySetResult());
         }
 
         if (ListeningLine().Match(line) is { Success: true } match)

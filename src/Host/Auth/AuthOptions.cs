@@ -47,9 +47,8 @@ public sealed class AuthOptions
     /// <summary>Whether any key is configured: without one the node is open.</summary>
     public bool Enabled => SigningKey.Length > 0 || PublicKeyFile.Length > 0 || JwksFile.Length > 0 || JwksUrl.Length > 0;
 
-    internal static AuthOptions Read(SettingsReader parent)
+    internal static AuthOptions Read(SettingsReader settings)
     {
-        var settings = parent.Section(Section);
         var publicTopicTexts = settings.StringList(nameof(PublicTopics));
         var options = new AuthOptions
         {
