@@ -59,14 +59,27 @@ builder.Services.AddSingleton(options);
 
 // With a key, JwtBearer validates tokens; each route asks RequestAuthorization (docs/security.md).
 // Without one the node is open: it says so at start-up and in /health.
-var authorization = new RequestAuthorization(options.Auth);
+ValidatedTokens? validated = null;
 if (options.Auth.Enabled)
 {
     var keys = TokenValidation.StaticKeys(options.Auth); // a bad key file stops the start here, naming the setting
-    builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-        .AddJwtBearer(jwt => TokenValidation.Configure(jwt, options.Auth, keys));
+    validated = options.Auth.TokenCacheTime > TimeSpan.Zero ? new ValidatedTokens(options.Auth.TokenCacheTime, options.Auth.ClockSkew) : null;
+    if (validated is not null)
+    {
+        builder.Services.AddSingleton(_ => validated); // made by a factory, so the container disposes it with the host
+    }
+
+    // No default scheme unless the rate limiter needs the subject before the routes run: the
+    // authentication middleware ASP.NET Core adds by itself then authenticates nothing, and each
+    // route asks for the token once (a cached token without JwtBearer's per-request work).
+    // (The switch is ASP.NET Core's documented way to keep a single scheme from becoming the default.)
+    var limiterNeedsSubject = options.Limits.LimitsPublishes || options.Limits.LimitsStreams;
+    AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+    builder.Services.AddAuthentication(auth => auth.DefaultAuthenticateScheme = limiterNeedsSubject ? JwtBearerDefaults.AuthenticationScheme : null)
+        .AddJwtBearer(jwt => TokenValidation.Configure(jwt, options.Auth, keys, validated));
 }
 
+var authorization = new RequestAuthorization(options.Auth, validated);
 builder.Services.AddSingleton(authorization);
 builder.Services.AddEventActorsRateLimits(options);
 builder.Services.AddSingleton<EventActorsNode>();

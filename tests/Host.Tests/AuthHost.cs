@@ -26,6 +26,7 @@ public sealed class AuthHost() : HostScope(
         Issuer = issuer,
         Audience = audience,
         ClockSkew = TimeSpan.FromSeconds(30),
+        TokenCacheTime = TimeSpan.FromSeconds(60),
         CookieName = "eventactors_token",
         PublicTopics = TopicPatternSet.Empty,
     };

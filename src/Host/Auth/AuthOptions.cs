@@ -38,6 +38,9 @@ public sealed class AuthOptions
     /// <summary>How far a token's <c>exp</c> and <c>nbf</c> may be off the node's clock.</summary>
     public required TimeSpan ClockSkew { get; init; }
 
+    /// <summary>How long a validated token is reused without checking it again (<see cref="ValidatedTokens"/>); zero checks every request.</summary>
+    public required TimeSpan TokenCacheTime { get; init; }
+
     /// <summary>The cookie a browser's token comes in.</summary>
     public required string CookieName { get; init; }
 
@@ -59,6 +62,7 @@ public sealed class AuthOptions
             Issuer = settings.String(nameof(Issuer)),
             Audience = settings.String(nameof(Audience)),
             ClockSkew = settings.Duration(nameof(ClockSkew)),
+            TokenCacheTime = settings.Duration(nameof(TokenCacheTime)),
             CookieName = settings.String(nameof(CookieName)),
             PublicTopics = TopicPatternSet.TryParse(publicTopicTexts, out var set, out var error)
                 ? set
@@ -99,6 +103,11 @@ public sealed class AuthOptions
         if (ClockSkew < TimeSpan.Zero || ClockSkew > TimeSpan.FromMinutes(10))
         {
             throw Problem(nameof(ClockSkew), " must be 0s to 10m");
+        }
+
+        if (TokenCacheTime < TimeSpan.Zero || TokenCacheTime > TimeSpan.FromMinutes(10))
+        {
+            throw Problem(nameof(TokenCacheTime), " must be 0s to 10m");
         }
 
         if (CookieName.Length == 0 || CookieName.Any(c => c is <= ' ' or >= (char)0x7F or '=' or ';' or ',' or '"'))

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace EventActors.Host.Auth;
@@ -15,7 +16,7 @@ internal static class TokenValidation
 
     public const string QueryParameter = "access_token";
 
-    public static void Configure(JwtBearerOptions jwt, AuthOptions auth, SecurityKey[] keys)
+    public static void Configure(JwtBearerOptions jwt, AuthOptions auth, SecurityKey[] keys, ValidatedTokens? validated)
     {
         jwt.MapInboundClaims = false; // claim names as the token has them: exp, sub, eventactors
         jwt.RequireHttpsMetadata = false;
@@ -39,30 +40,62 @@ internal static class TokenValidation
             jwt.ConfigurationManager = new JwksUrlKeys(new Uri(auth.JwksUrl), new HttpClient { Timeout = TimeSpan.FromSeconds(10) });
         }
 
+        jwt.SaveToken = false; // nothing reads it back, and the token then stays out of AuthenticationProperties
         jwt.Events = new JwtBearerEvents
         {
-            // Authorization: Bearer first (JwtBearer's own), then the cookie, then ?access_token=
-            // on stream routes only.
+            // Authorization: Bearer first, then the cookie, then ?access_token= on stream routes
+            // only. A token validated a moment ago is taken from the cache, unchecked again.
             OnMessageReceived = context =>
             {
-                var request = context.Request;
-                if (request.Headers.Authorization.Count > 0)
+                var token = TokenOf(context.Request, auth);
+                if (token is null)
                 {
                     return Task.CompletedTask;
                 }
 
-                if (request.Cookies[auth.CookieName] is { Length: > 0 } cookie)
+                if (validated is not null && validated.TryGet(token, out var principal))
                 {
-                    context.Token = cookie;
+                    context.Principal = principal;
+                    context.Success();
+                    return Task.CompletedTask;
                 }
-                else if (IsStreamRoute(request.Path) && request.Query[QueryParameter].ToString() is { Length: > 0 } query)
+
+                context.Token = token;
+                return Task.CompletedTask;
+            },
+            OnTokenValidated = context =>
+            {
+                // A stream's token is checked once per connection: kept, 10,000 streams' tokens
+                // would crowd out the publishers' tokens, which come back with every request.
+                if (validated is not null && !IsStreamRoute(context.Request.Path) && context.SecurityToken is JsonWebToken jwt && context.Principal is { } principal)
                 {
-                    context.Token = query;
+                    validated.Add(jwt.EncodedToken, principal, jwt.ValidTo);
                 }
 
                 return Task.CompletedTask;
             },
         };
+    }
+
+    /// <summary>The request's token, from the first place that has one; null when none does.</summary>
+    public static string? TokenOf(HttpRequest request, AuthOptions auth)
+    {
+        var authorization = request.Headers.Authorization;
+        if (authorization.Count > 0)
+        {
+            // As JwtBearer reads it: the Bearer scheme, any case; another scheme is no token.
+            var value = authorization.ToString();
+            return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && value[7..].Trim() is { Length: > 0 } bearer
+                ? bearer
+                : null;
+        }
+
+        if (request.Cookies[auth.CookieName] is { Length: > 0 } cookie)
+        {
+            return cookie;
+        }
+
+        return IsStreamRoute(request.Path) && request.Query[QueryParameter].ToString() is { Length: > 0 } query ? query : null;
     }
 
     /// <summary>The keys of SigningKey, PublicKeyFile or JwksFile, read at start-up.</summary>

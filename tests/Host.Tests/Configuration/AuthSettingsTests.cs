@@ -19,6 +19,7 @@ public sealed class AuthSettingsTests : IDisposable
         Assert.False(auth.Enabled);
         Assert.Equal("eventactors_token", auth.CookieName);
         Assert.Equal(TimeSpan.FromSeconds(30), auth.ClockSkew);
+        Assert.Equal(TimeSpan.FromSeconds(60), auth.TokenCacheTime);
         Assert.Empty(auth.PublicTopics.Patterns);
     }
 
@@ -46,6 +47,13 @@ public sealed class AuthSettingsTests : IDisposable
     {
         var error = Assert.Throws<ConfigurationException>(() => _scope.Load("--EventActors:Auth:SigningKey=too-short"));
         Assert.StartsWith("Configuration EventActors:Auth:SigningKey must be at least 32 bytes", error.Message);
+    }
+
+    [Fact]
+    public void A_token_cache_time_over_ten_minutes_stops_the_start_naming_the_key()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => _scope.Load("--EventActors:Auth:TokenCacheTime=11m"));
+        Assert.Equal("Configuration EventActors:Auth:TokenCacheTime must be 0s to 10m", error.Message);
     }
 
     [Fact]
