@@ -61,7 +61,7 @@ internal sealed class FanoutPathBenchmark : IBenchmark
         var system = BenchActorSystem.Create("fanout-path", akka);
         try
         {
-            var journal = SqliteJournal.Open(system, new SqliteJournalOptions { Path = Path.Combine(directory, "journal.db") });
+            var journal = SqliteJournal.Open(new SqliteJournalOptions { Path = Path.Combine(directory, "journal.db") });
             await using var _ = journal;
             var registry = system.ActorOf(TopicRegistry.Props(journal, new TopicSettings(1024, 8 * 1024 * 1024, TimeSpan.FromHours(1))), "topics");
             var settings = new ConnectionSettings(Credit: 256, HeartbeatInterval: TimeSpan.FromHours(1), RetryMilliseconds: 2000, CatchUpPageSize: 500);

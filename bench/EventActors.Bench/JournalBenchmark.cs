@@ -40,18 +40,17 @@ internal sealed class JournalBenchmark : IBenchmark
             : Path.Combine(Path.GetTempPath(), $"eventactors-journal-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         var database = Path.Combine(directory, $"journal-{Guid.NewGuid():N}.db");
-        var system = BenchActorSystem.Create("journal-bench");
         try
         {
             var sync = ParseSync(options.String("sync") ?? "normal");
             if (options.Flag("replay"))
             {
-                return await ReplayAsync(options, SqliteJournal.Open(system, new SqliteJournalOptions { Path = database, MaxEventsPerRead = Math.Max(options.Int("page", 1_000), 10_000) }));
+                return await ReplayAsync(options, SqliteJournal.Open(new SqliteJournalOptions { Path = database, MaxEventsPerRead = Math.Max(options.Int("page", 1_000), 10_000) }));
             }
 
             return await AppendAsync(options, sync.ToString().ToLowerInvariant(), tuning =>
             {
-                var journal = SqliteJournal.Open(system, new SqliteJournalOptions
+                var journal = SqliteJournal.Open(new SqliteJournalOptions
                 {
                     Path = database,
                     Synchronous = sync,
@@ -64,7 +63,6 @@ internal sealed class JournalBenchmark : IBenchmark
         }
         finally
         {
-            await system.Terminate();
             foreach (var file in Directory.GetFiles(directory, Path.GetFileName(database) + "*"))
             {
                 File.Delete(file);
@@ -83,11 +81,10 @@ internal sealed class JournalBenchmark : IBenchmark
         var connectionString = options.String("postgres")
             ?? throw new BenchmarkOptionException("--journal postgres needs --postgres \"<Npgsql connection string>\" (scripts/postgres.sh start DIR prints one)");
         var schema = $"bench_{Guid.NewGuid():N}";
-        var system = BenchActorSystem.Create("journal-bench");
         try
         {
             return options.Flag("replay")
-                ? await ReplayAsync(options, await PostgresJournal.OpenAsync(system, new PostgresJournalOptions
+                ? await ReplayAsync(options, await PostgresJournal.OpenAsync(new PostgresJournalOptions
                 {
                     ConnectionString = connectionString,
                     Schema = schema,
@@ -95,7 +92,7 @@ internal sealed class JournalBenchmark : IBenchmark
                 }))
                 : await AppendAsync(options, "postgres", async tuning =>
                 {
-                    var journal = await PostgresJournal.OpenAsync(system, new PostgresJournalOptions
+                    var journal = await PostgresJournal.OpenAsync(new PostgresJournalOptions
                     {
                         ConnectionString = connectionString,
                         Schema = schema,
@@ -108,7 +105,6 @@ internal sealed class JournalBenchmark : IBenchmark
         }
         finally
         {
-            await system.Terminate();
             await using var connection = new Npgsql.NpgsqlConnection(connectionString);
             await connection.OpenAsync();
             await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE;", connection);

@@ -53,7 +53,7 @@ public sealed partial class EventActorsNode(
     internal async Task StartAsync(ActorSystem system, IActorRegistry registry)
     {
         SchedulerStart.Now(system); // before the first stream arms its heartbeat
-        _journal = await OpenJournalAsync(system);
+        _journal = await OpenJournalAsync();
         var topicSettings = new TopicSettings(Options.RingSize, Options.RingMaxBytes, Options.TopicIdleTimeout, MaxEventsPerAppend, Options.Retention);
         var topicRegistry = system.ActorOf(TopicRegistry.Props(_journal, topicSettings), "topics");
         var connectionSupervisor = system.ActorOf(ConnectionSupervisor.Props(), "connections");
@@ -67,19 +67,19 @@ public sealed partial class EventActorsNode(
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "end-streams", () => EndStreamsAsync(connectionSupervisor));
         // Every publish that reached a topic is answered; the registry stops once they all have.
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-topics", () => StopTopicsAsync(topicRegistry));
-        // Then the journal commits every write it accepted, before the system takes its writer.
+        // Then the journal commits every write it accepted, while the topics can still be told.
         shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-journal", CloseJournalAsync);
     }
 
     /// <summary>Events one journal append may carry: a whole batch, and at least 1,000 when topics merge waiting publishes.</summary>
     private int MaxEventsPerAppend => Math.Max(Options.MaxBatchEvents, 1000);
 
-    private async Task<IEventJournal> OpenJournalAsync(ActorSystem system)
+    private async Task<IEventJournal> OpenJournalAsync()
     {
         if (Options.Journal == JournalKind.Postgres)
         {
             LogPostgresJournal(_logger, Options.PostgresSchema);
-            return await PostgresJournal.OpenAsync(system, new PostgresJournalOptions
+            return await PostgresJournal.OpenAsync(new PostgresJournalOptions
             {
                 ConnectionString = Options.PostgresConnectionString,
                 Schema = Options.PostgresSchema,
@@ -92,7 +92,7 @@ public sealed partial class EventActorsNode(
 
         var dataDir = Path.GetFullPath(Options.DataDir);
         Directory.CreateDirectory(dataDir);
-        return SqliteJournal.Open(system, new SqliteJournalOptions
+        return SqliteJournal.Open(new SqliteJournalOptions
         {
             Path = Path.Combine(dataDir, "journal.db"),
             Synchronous = Options.JournalSynchronous,

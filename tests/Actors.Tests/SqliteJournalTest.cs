@@ -4,7 +4,7 @@ using Xunit;
 
 namespace EventActors.Actors.Tests;
 
-/// <summary>An actor test with a real SQLite journal of its own, in a temporary directory, on the test's actor system.</summary>
+/// <summary>An actor test with a real SQLite journal of its own, in a temporary directory.</summary>
 public abstract class SqliteJournalTest(string purpose, string? config = null) : ActorTest(config), IAsyncLifetime
 {
     private readonly string _directory = TemporaryDirectory.Create(purpose);
@@ -14,7 +14,7 @@ public abstract class SqliteJournalTest(string purpose, string? config = null) :
 
     public virtual Task InitializeAsync()
     {
-        Sqlite = SqliteJournal.Open(Sys, new SqliteJournalOptions { Path = Path.Combine(_directory, "journal.db") });
+        Sqlite = SqliteJournal.Open(new SqliteJournalOptions { Path = Path.Combine(_directory, "journal.db") });
         return Task.CompletedTask;
     }
 

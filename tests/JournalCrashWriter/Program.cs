@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Journal.Postgres;
-using Akka.Actor;
 using EventActors.Protocol;
 
 // Appends batches to a journal (SQLite or PostgreSQL) until killed, and prints one line per batch AFTER the
@@ -28,10 +27,9 @@ if (args.Length != 3 || args[0] is not ("sqlite" or "postgres")
 // Writers, each the single writer of its own topic (as a TopicActor is), so that group commits
 // carry several topics and the kill can land in the middle of any of them.
 const int Writers = 8;
-var system = ActorSystem.Create("crash-writer");
 IEventJournal journal = args[0] == "sqlite"
-    ? SqliteJournal.Open(system, new SqliteJournalOptions { Path = args[1], Synchronous = synchronous })
-    : await PostgresJournal.OpenAsync(system, new PostgresJournalOptions { ConnectionString = args[1], Schema = args[2] });
+    ? SqliteJournal.Open(new SqliteJournalOptions { Path = args[1], Synchronous = synchronous })
+    : await PostgresJournal.OpenAsync(new PostgresJournalOptions { ConnectionString = args[1], Schema = args[2] });
 var nextBatch = 0L;
 var stdout = Console.Out; // synchronized; each line is written whole
 

@@ -1,4 +1,3 @@
-using Akka.Actor;
 using EventActors.Protocol;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -18,20 +17,16 @@ public sealed class SqliteJournal : IEventJournal
     private readonly string _readConnectionString;
     private readonly SqliteWriteSession _session;
     private readonly DedicatedThread _thread;
-    private readonly ActorSystem _system;
-    private readonly IActorRef _writer;
+    private readonly GroupCommit<WriteCommand> _writes;
     private readonly ILogger _logger;
-    // Guards the hand-over to the writer against disposal, so that every write told to the
-    // writer is told before its Drain, and so is committed or failed, never left hanging.
     private readonly Lock _gate = new();
     private int _pendingWrites;
     private bool _disposed;
     private Task? _disposal;
 
-    private SqliteJournal(ActorSystem system, SqliteJournalOptions options)
+    private SqliteJournal(SqliteJournalOptions options)
     {
         _options = options;
-        _system = system;
         _logger = options.LoggerFactory.CreateLogger<SqliteJournal>();
         var path = System.IO.Path.GetFullPath(options.Path);
         if (System.IO.Path.GetDirectoryName(path) is { Length: > 0 } directory)
@@ -59,23 +54,24 @@ public sealed class SqliteJournal : IEventJournal
 
         _session = new SqliteWriteSession(write.ToString(), options);
         _thread = new DedicatedThread($"sqlite-journal-writer({System.IO.Path.GetFileName(path)})");
-        _writer = system.ActorOf(SqliteJournalWriter.Props(_session, _thread, options.TimeProvider, options.MaxEventsPerTransaction, _logger));
+        // SQLite allows one write transaction at a time: every group runs on the one connection,
+        // on a thread of its own (commits block on fsync; they never hold a pool thread).
+        _writes = new GroupCommit<WriteCommand>(options.MaxEventsPerTransaction,
+            group => _thread.Run(() => _session.ExecuteGroup(group, options.TimeProvider.GetUtcNow())), _logger);
         JournalLog.Opened(_logger, path, options.Synchronous, SqliteVersion());
     }
 
     /// <summary>
-    /// Opens (creating when missing) the journal at <see cref="SqliteJournalOptions.Path"/> and
-    /// starts its writer actor in <paramref name="system"/>. Dispose the journal before
-    /// terminating the system, so that accepted writes are committed first.
+    /// Opens (creating when missing) the journal at <see cref="SqliteJournalOptions.Path"/>.
+    /// Dispose it to commit the writes accepted so far and close the file.
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
     /// <exception cref="SqliteException">The file cannot be opened or is not a journal database.</exception>
-    public static SqliteJournal Open(ActorSystem system, SqliteJournalOptions options)
+    public static SqliteJournal Open(SqliteJournalOptions options)
     {
-        ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return new SqliteJournal(system, options);
+        return new SqliteJournal(options);
     }
 
     public SqliteJournalOptions Options => _options;
@@ -181,7 +177,7 @@ public sealed class SqliteJournal : IEventJournal
         }, cancellationToken);
     }
 
-    /// <summary>Commits every write accepted so far, stops the writer, and closes the database.</summary>
+    /// <summary>Commits every write accepted so far, then closes the database.</summary>
     public ValueTask DisposeAsync()
     {
         lock (_gate)
@@ -198,15 +194,7 @@ public sealed class SqliteJournal : IEventJournal
 
     private async Task Close()
     {
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _writer.Tell(new SqliteJournalWriter.Drain(drained), ActorRefs.NoSender);
-        // An actor system terminated before the journal took the writer with it (its PostStop
-        // failed what was waiting); the Drain then went to dead letters and never completes.
-        await Task.WhenAny(drained.Task, _system.WhenTerminated).ConfigureAwait(false);
-        if (!_system.WhenTerminated.IsCompleted)
-        {
-            await _writer.GracefulStop(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        }
+        await _writes.DrainAsync().ConfigureAwait(false);
 
         // The connection belongs to the writer's thread: close it there, then end the thread.
         await _thread.Run(() =>
@@ -237,12 +225,7 @@ public sealed class SqliteJournal : IEventJournal
 
         try
         {
-            lock (_gate)
-            {
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                _writer.Tell(write, ActorRefs.NoSender);
-            }
-
+            _writes.Submit(write, this);
             return await write.Task.ConfigureAwait(false);
         }
         finally

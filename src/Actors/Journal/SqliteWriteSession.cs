@@ -6,7 +6,7 @@ namespace EventActors.Actors.Journal;
 
 /// <summary>
 /// The journal's one write connection, its prepared statements and its background
-/// checkpointer. Synchronous, and used by one thread at a time: the writer actor hands it a
+/// checkpointer. Synchronous, and used by one thread at a time: the group commit hands it a
 /// group of writes on its dedicated thread and gets back one outcome per write.
 /// </summary>
 internal sealed class SqliteWriteSession : IDisposable

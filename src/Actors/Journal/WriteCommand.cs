@@ -5,10 +5,13 @@ namespace EventActors.Actors.Journal;
 /// group transaction, and the task its caller awaits. The task is completed only after the
 /// transaction that ran the write has committed, or once the write has failed.
 /// </summary>
-internal abstract class WriteCommand
+internal abstract class WriteCommand : IGroupedWrite
 {
     /// <summary>Events this write adds, for <see cref="SqliteJournalOptions.MaxEventsPerTransaction"/>; 1 for the others.</summary>
     public abstract int Weight { get; }
+
+    /// <summary>Every SQLite write joins the group in its turn: a savepoint keeps each one's failure its own.</summary>
+    public bool SharesTransaction => true;
 
     /// <summary>Runs the write inside the open transaction; returns its result or throws its failure.</summary>
     public abstract object Execute(SqliteWriteSession session, DateTimeOffset now);
@@ -19,7 +22,7 @@ internal abstract class WriteCommand
 
 internal sealed class WriteCommand<T>(int weight, Func<SqliteWriteSession, DateTimeOffset, T> write) : WriteCommand
 {
-    // Continuations run asynchronously so that a caller's code never runs on the writer actor's turn.
+    // Continuations run asynchronously so that a caller's code never runs on the writer's thread.
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task<T> Task => _completion.Task;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Journal.Postgres;
-using Akka.Actor;
 using EventActors.Protocol;
 using EventActors.Fixtures;
 using Xunit;
@@ -34,9 +33,7 @@ public sealed class JournalCrashTests : IDisposable
     {
         var database = Path.Combine(_directory, "journal.db");
         var acknowledged = await RunWriterUntilKilled("sqlite", database, mode.ToString());
-
-        using var system = ActorSystem.Create("crash-check");
-        await using var journal = SqliteJournal.Open(system, new SqliteJournalOptions { Path = database });
+        await using var journal = SqliteJournal.Open(new SqliteJournalOptions { Path = database });
         await CheckEveryAcknowledgedBatchIsWholeAndNoOtherIsPartial(journal, acknowledged);
     }
 
@@ -47,9 +44,7 @@ public sealed class JournalCrashTests : IDisposable
         try
         {
             var acknowledged = await RunWriterUntilKilled("postgres", TestPostgres.ConnectionString, schema);
-
-            using var system = ActorSystem.Create("crash-check");
-            await using var journal = await PostgresJournal.OpenAsync(system, new PostgresJournalOptions { ConnectionString = TestPostgres.ConnectionString, Schema = schema });
+            await using var journal = await PostgresJournal.OpenAsync(new PostgresJournalOptions { ConnectionString = TestPostgres.ConnectionString, Schema = schema });
             await CheckEveryAcknowledgedBatchIsWholeAndNoOtherIsPartial(journal, acknowledged);
         }
         finally

@@ -1,6 +1,5 @@
 using EventActors.Actors.Journal;
 using EventActors.Actors.Journal.Postgres;
-using Akka.Actor;
 using EventActors.Fixtures;
 using Npgsql;
 using Xunit;
@@ -14,13 +13,11 @@ namespace EventActors.Actors.Tests.Journal;
 /// </summary>
 public sealed class PostgresJournalTests : JournalContractTests
 {
-    private readonly ActorSystem _system = ActorSystem.Create("postgres-journal-tests");
-
     protected override Task<string> CreateStoreAsync() => Task.FromResult(TestPostgres.NewSchema("contract"));
 
     protected override IEventJournal OpenJournal(string store, TimeProvider clock, TimeSpan idempotencyWindow) =>
         // The contract opens synchronously; Npgsql's async calls do not need this thread back.
-        PostgresJournal.OpenAsync(_system, new PostgresJournalOptions
+        PostgresJournal.OpenAsync(new PostgresJournalOptions
         {
             ConnectionString = TestPostgres.ConnectionString,
             Schema = store,
@@ -30,7 +27,6 @@ public sealed class PostgresJournalTests : JournalContractTests
 
     protected override async Task DeleteStoreAsync(string store)
     {
-        await _system.Terminate();
         await TestPostgres.DropSchemaAsync(store);
     }
 
@@ -45,7 +41,7 @@ public sealed class PostgresJournalTests : JournalContractTests
     public async Task The_schema_is_created_once_and_its_migrations_are_recorded()
     {
         await AppendTexts(Topic("a"), 0, "x");
-        await using var second = await PostgresJournal.OpenAsync(_system, Options(Store));
+        await using var second = await PostgresJournal.OpenAsync(Options(Store));
 
         var recorded = await TestPostgres.ScalarAsync($"SELECT string_agg(version::text || ':' || description, ',') FROM {Store}.schema_migrations;");
 
@@ -58,7 +54,7 @@ public sealed class PostgresJournalTests : JournalContractTests
     {
         await TestPostgres.ScalarAsync($"INSERT INTO {Store}.schema_migrations (version, description) VALUES (99, 'from the future');");
 
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresJournal.OpenAsync(_system, Options(Store)));
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresJournal.OpenAsync(Options(Store)));
 
         Assert.Contains("version 99", refused.Message);
         Assert.Equal(2L, await TestPostgres.ScalarAsync($"SELECT count(*) FROM {Store}.schema_migrations;"));
@@ -73,7 +69,7 @@ public sealed class PostgresJournalTests : JournalContractTests
     {
         var options = setting == "Schema" ? Options(value) : Options(Store, connectionString: value);
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => PostgresJournal.OpenAsync(_system, options));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => PostgresJournal.OpenAsync(options));
 
         Assert.Contains($"PostgresJournalOptions.{setting}", error.Message);
     }
@@ -110,7 +106,7 @@ public sealed class PostgresJournalTests : JournalContractTests
     public async Task While_the_database_is_down_writes_fail_at_once_and_the_journal_recovers_by_itself()
     {
         await using var server = await ThrowawayPostgres.StartAsync();
-        await using var journal = await PostgresJournal.OpenAsync(_system, Options("outage", server.ConnectionString));
+        await using var journal = await PostgresJournal.OpenAsync(Options("outage", server.ConnectionString));
         var topic = Topic("outage.t");
         Assert.Equal(1UL, (await journal.AppendAsync(new AppendRequest(topic, 0, [Event("before")]))).Head);
 

@@ -1,5 +1,4 @@
 using EventActors.Actors.Journal;
-using Akka.Actor;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
@@ -11,16 +10,13 @@ namespace EventActors.Actors.Tests.Journal;
 /// </summary>
 public sealed class SqliteJournalTests : JournalContractTests
 {
-    private readonly ActorSystem _system = ActorSystem.Create("sqlite-journal-tests");
-
     protected override Task<string> CreateStoreAsync() => Task.FromResult(TemporaryDirectory.Create("journal"));
 
     protected override IEventJournal OpenJournal(string store, TimeProvider clock, TimeSpan idempotencyWindow) =>
-        SqliteJournal.Open(_system, Options(store) with { TimeProvider = clock, IdempotencyWindow = idempotencyWindow });
+        SqliteJournal.Open(Options(store) with { TimeProvider = clock, IdempotencyWindow = idempotencyWindow });
 
     protected override async Task DeleteStoreAsync(string store)
     {
-        await _system.Terminate();
         TemporaryDirectory.Delete(store);
     }
 
@@ -57,7 +53,7 @@ public sealed class SqliteJournalTests : JournalContractTests
             _ => options with { Path = " " },
         };
 
-        var error = Assert.ThrowsAny<ArgumentException>(() => SqliteJournal.Open(_system, options));
+        var error = Assert.ThrowsAny<ArgumentException>(() => SqliteJournal.Open(options));
 
         Assert.Contains($"SqliteJournalOptions.{setting}", error.Message);
         Assert.Equal(setting, error.ParamName);
@@ -77,7 +73,7 @@ public sealed class SqliteJournalTests : JournalContractTests
     [Fact]
     public async Task Appends_beyond_the_limits_are_refused_at_the_call()
     {
-        var strict = SqliteJournal.Open(_system, Options(Store) with { MaxEventsPerAppend = 2, MaxEventBytes = 4 });
+        var strict = SqliteJournal.Open(Options(Store) with { MaxEventsPerAppend = 2, MaxEventBytes = 4 });
         try
         {
             Assert.Throws<ArgumentException>(() => { _ = strict.AppendAsync(new AppendRequest(Topic("t"), 0, [Event("a"), Event("b"), Event("c")])); });
@@ -147,7 +143,7 @@ public sealed class SqliteJournalTests : JournalContractTests
     [Fact]
     public async Task A_group_never_exceeds_the_events_per_transaction_limit_but_never_splits_an_append()
     {
-        var journal = SqliteJournal.Open(_system, Options(Store) with { MaxEventsPerAppend = 10, MaxEventsPerTransaction = 10 });
+        var journal = SqliteJournal.Open(Options(Store) with { MaxEventsPerAppend = 10, MaxEventsPerTransaction = 10 });
         try
         {
             List<Task<AppendResult>> appends;
@@ -174,7 +170,7 @@ public sealed class SqliteJournalTests : JournalContractTests
     [Fact]
     public async Task Writes_beyond_the_pending_limit_are_refused_as_overloaded_and_the_rest_complete()
     {
-        var journal = SqliteJournal.Open(_system, Options(Store) with { MaxPendingWrites = 5 });
+        var journal = SqliteJournal.Open(Options(Store) with { MaxPendingWrites = 5 });
         try
         {
             List<Task<AppendResult>> accepted;
@@ -202,7 +198,7 @@ public sealed class SqliteJournalTests : JournalContractTests
     [Fact]
     public async Task Disposing_commits_every_write_accepted_before_it_and_refuses_the_rest()
     {
-        var journal = SqliteJournal.Open(_system, Options(Store));
+        var journal = SqliteJournal.Open(Options(Store));
         var appends = Enumerable.Range(0, 50).Select(i => journal.AppendAsync(new AppendRequest(Topic("closing"), null, [Event($"e{i}")]))).ToList();
 
         await journal.DisposeAsync();
@@ -214,18 +210,16 @@ public sealed class SqliteJournalTests : JournalContractTests
     }
 
     [Fact]
-    public async Task A_journal_whose_actor_system_stopped_first_still_closes_and_releases_the_file()
+    public async Task A_closed_journal_lets_go_of_its_file()
     {
-        var system = ActorSystem.Create("stops-first");
-        var journal = SqliteJournal.Open(system, Options(Store) with { Path = Path.Combine(Store, "orphan.db") });
+        var journal = SqliteJournal.Open(Options(Store) with { Path = Path.Combine(Store, "closed.db") });
         await journal.AppendAsync(new AppendRequest(Topic("t"), 0, [Event("a")]));
 
-        await system.Terminate();
         // A deadline, not a timing assertion: a hang here would otherwise hang the whole run.
         await journal.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
 
-        File.Delete(Path.Combine(Store, "orphan.db"));
-        Assert.False(File.Exists(Path.Combine(Store, "orphan.db-wal")));
+        File.Delete(Path.Combine(Store, "closed.db"));
+        Assert.False(File.Exists(Path.Combine(Store, "closed.db-wal")));
     }
 
     [Fact]
@@ -255,7 +249,7 @@ public sealed class SqliteJournalTests : JournalContractTests
             await command.ExecuteNonQueryAsync();
         }
 
-        var error = Assert.Throws<InvalidOperationException>(() => SqliteJournal.Open(_system, Options(Store) with { Path = newer }));
+        var error = Assert.Throws<InvalidOperationException>(() => SqliteJournal.Open(Options(Store) with { Path = newer }));
 
         Assert.Contains("schema version 99", error.Message);
     }

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Akka.Actor;
 using EventActors.Protocol;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -7,9 +6,9 @@ using Npgsql;
 namespace EventActors.Actors.Journal.Postgres;
 
 /// <summary>
-/// The journal a cluster shares: PostgreSQL through Npgsql. Writes go through one writer actor
-/// per instance that group-commits them (two round trips per group, however many appends it
-/// carries); reads use pooled connections and never wait for the writer. Several instances
+/// The journal a cluster shares: PostgreSQL through Npgsql. Writes are group-committed on one
+/// connection per instance (two round trips per group, however many appends it carries); reads
+/// use pooled connections and never wait for the writes. Several instances
 /// (nodes) may write the same database: row locks and the unique key on (topic, seq) fence them.
 /// </summary>
 /// <remarks>See <c>docs/journal.md</c> for the schema, the migrations and what happens while the database is down.</remarks>
@@ -19,27 +18,25 @@ public sealed class PostgresJournal : IEventJournal
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresWriteSession _session;
     private readonly PostgresAvailability _availability = new();
-    private readonly ActorSystem _system;
-    private readonly IActorRef _writer;
+    private readonly GroupCommit<PostgresWrite> _writes;
+    private readonly CancellationTokenSource _closing = new();
     private readonly ILogger _logger;
     private readonly string _schema;
     private readonly string _readPage, _readTopic, _listTopics;
-    // Guards the hand-over to the writer against disposal: every write told to the writer is
-    // told before its Drain, and so is committed or failed, never left hanging.
     private readonly Lock _gate = new();
+    private int _reconnecting;
     private int _pendingWrites;
     private bool _disposed;
     private Task? _disposal;
 
-    private PostgresJournal(ActorSystem system, PostgresJournalOptions options, NpgsqlDataSource dataSource)
+    private PostgresJournal(PostgresJournalOptions options, NpgsqlDataSource dataSource)
     {
-        _system = system;
         _options = options;
         _dataSource = dataSource;
         _schema = options.Schema;
         _logger = options.LoggerFactory.CreateLogger<PostgresJournal>();
         _session = new PostgresWriteSession(dataSource, _schema, options.IdempotencyWindow);
-        _writer = system.ActorOf(PostgresJournalWriter.Props(_session, _availability, options, _logger));
+        _writes = new GroupCommit<PostgresWrite>(options.MaxEventsPerTransaction, CommitAsync, _logger);
 
         // One statement, so the topic's state and its events come from one snapshot: the page
         // and the FirstSequence/Head reported with it always agree.
@@ -53,16 +50,14 @@ public sealed class PostgresJournal : IEventJournal
     }
 
     /// <summary>
-    /// Connects, creates or upgrades the schema (<see cref="PostgresJournalOptions.Schema"/>), and
-    /// starts the writer actor in <paramref name="system"/>. Dispose the journal before
-    /// terminating the system, so that accepted writes are committed first.
+    /// Connects, and creates or upgrades the schema (<see cref="PostgresJournalOptions.Schema"/>).
+    /// Dispose the journal to commit the writes accepted so far and close its connections.
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
     /// <exception cref="NpgsqlException">The database cannot be reached at start-up, or refused the schema.</exception>
     /// <exception cref="InvalidOperationException">The schema was migrated by a newer version of EventActors.</exception>
-    public static async Task<PostgresJournal> OpenAsync(ActorSystem system, PostgresJournalOptions options, CancellationToken cancellationToken = default)
+    public static async Task<PostgresJournal> OpenAsync(PostgresJournalOptions options, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
@@ -87,7 +82,7 @@ public sealed class PostgresJournal : IEventJournal
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             var before = await PostgresSchema.MigrateAsync(connection, options.Schema, cancellationToken).ConfigureAwait(false);
-            var journal = new PostgresJournal(system, options, dataSource);
+            var journal = new PostgresJournal(options, dataSource);
             JournalLog.PostgresOpened(journal._logger, builder.Host ?? "", builder.Database ?? "", options.Schema, before, PostgresSchema.Version, connection.PostgreSqlVersion.ToString());
             return journal;
         }
@@ -204,7 +199,7 @@ public sealed class PostgresJournal : IEventJournal
         }, cancellationToken);
     }
 
-    /// <summary>Commits every write accepted so far, stops the writer, and closes the pool.</summary>
+    /// <summary>Commits every write accepted so far, then closes the connections.</summary>
     public ValueTask DisposeAsync()
     {
         lock (_gate)
@@ -235,16 +230,8 @@ public sealed class PostgresJournal : IEventJournal
 
     private async Task Close()
     {
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _writer.Tell(new PostgresJournalWriter.Drain(drained), ActorRefs.NoSender);
-        // An actor system terminated before the journal took the writer with it; the Drain then
-        // went to dead letters and never completes.
-        await Task.WhenAny(drained.Task, _system.WhenTerminated).ConfigureAwait(false);
-        if (!_system.WhenTerminated.IsCompleted)
-        {
-            await _writer.GracefulStop(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        }
-
+        await _writes.DrainAsync().ConfigureAwait(false);
+        await _closing.CancelAsync().ConfigureAwait(false); // ends the reconnection attempts
         await _session.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         JournalLog.PostgresClosed(_logger, _schema);
@@ -269,12 +256,7 @@ public sealed class PostgresJournal : IEventJournal
 
         try
         {
-            lock (_gate)
-            {
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                _writer.Tell(write, ActorRefs.NoSender);
-            }
-
+            _writes.Submit(write, this);
             return await completion.ConfigureAwait(false);
         }
         finally
@@ -305,11 +287,119 @@ public sealed class PostgresJournal : IEventJournal
                 _dataSource.Clear();
                 if (attempt == 2)
                 {
-                    _writer.Tell(new PostgresJournalWriter.ConnectionLost(error), ActorRefs.NoSender);
+                    OnReaderLostConnection(error);
                     throw PostgresAvailability.Unreachable(error, outcomeUnknown: false);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Runs one group: the appends in one transaction, or a create, trim or delete alone. A lost
+    /// connection fails the group with <see cref="JournalUnreachableException"/> and puts the
+    /// journal out of service until a probe reaches the database again.
+    /// </summary>
+    private async Task<object[]> CommitAsync(PostgresWrite[] group)
+    {
+        if (group[0] is Probe probe)
+        {
+            return [await probe.RunAsync(_session).ConfigureAwait(false)];
+        }
+
+        if (!_availability.IsReachable)
+        {
+            // Admitted just before the database was found gone: refused without trying it.
+            return Outcomes(group.Length, PostgresAvailability.Unreachable(_availability.Cause, outcomeUnknown: false));
+        }
+
+        var now = _options.TimeProvider.GetUtcNow();
+        try
+        {
+            if (group[0] is SoloWrite solo)
+            {
+                try
+                {
+                    return [await solo.RunAsync(_session, now).ConfigureAwait(false) ?? NoResult.Instance];
+                }
+                catch (Exception failure) when (failure is JournalException or ArgumentException or InvalidOperationException)
+                {
+                    return [failure];
+                }
+            }
+
+            return await _session.AppendAsync(Array.ConvertAll(group, write => (AppendWrite)write), now).ConfigureAwait(false);
+        }
+        catch (Exception failure) when (IsConnectionFailure(failure))
+        {
+            // A create, trim or delete does not say how far it got: counted as unknown.
+            var unknown = group[0] is SoloWrite || _session.LastFailureOutcomeUnknown;
+            JournalLog.PostgresUnreachable(_logger, failure, group.Length, unknown);
+            // Unreachable first, then the callers learn of it: a caller that retries at once is
+            // refused at the door instead of queueing behind a dead connection.
+            BecomeUnreachable(failure);
+            return Outcomes(group.Length, PostgresAvailability.Unreachable(failure, outcomeUnknown: unknown));
+        }
+    }
+
+    /// <summary>A reader found the database gone. While a group is being written, its outcome tells instead.</summary>
+    private void OnReaderLostConnection(Exception cause)
+    {
+        if (_availability.IsReachable && !_writes.IsWriting)
+        {
+            BecomeUnreachable(cause);
+        }
+    }
+
+    private void BecomeUnreachable(Exception cause)
+    {
+        _availability.MarkUnreachable(cause);
+        _writes.FailPending(_ => PostgresAvailability.Unreachable(cause, outcomeUnknown: false));
+        if (Interlocked.Exchange(ref _reconnecting, 1) == 0)
+        {
+            _ = ReconnectAsync();
+        }
+    }
+
+    /// <summary>
+    /// Every <see cref="PostgresJournalOptions.ReconnectInterval"/>, a probe on the write
+    /// connection, queued like a write so that it never overlaps a group; the first that
+    /// succeeds puts the journal back in service.
+    /// </summary>
+    private async Task ReconnectAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.ReconnectInterval, _closing.Token).ConfigureAwait(false);
+                var probe = new Probe();
+                _writes.Submit(probe, this);
+                if (await probe.Task.ConfigureAwait(false) is Exception failure)
+                {
+                    _availability.MarkUnreachable(failure);
+                    continue;
+                }
+
+                _availability.MarkReachable();
+                JournalLog.PostgresReachable(_logger);
+                return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // The journal is closing.
+        }
+        finally
+        {
+            Volatile.Write(ref _reconnecting, 0);
+        }
+    }
+
+    private static object[] Outcomes(int count, Exception failure)
+    {
+        var outcomes = new object[count];
+        Array.Fill(outcomes, failure);
+        return outcomes;
     }
 
     public override string ToString() => $"PostgresJournal({_schema})";

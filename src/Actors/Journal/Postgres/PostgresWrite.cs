@@ -5,10 +5,12 @@ namespace EventActors.Actors.Journal.Postgres;
 /// are grouped into one transaction with the appends around them; the other writes (create,
 /// trim, delete) are rare and run alone, each in its own transaction, in the order received.
 /// </summary>
-internal abstract class PostgresWrite
+internal abstract class PostgresWrite : IGroupedWrite
 {
     /// <summary>Events this write adds, for <see cref="PostgresJournalOptions.MaxEventsPerTransaction"/>; 1 for the others.</summary>
     public abstract int Weight { get; }
+
+    public bool SharesTransaction => this is AppendWrite;
 
     /// <summary>Completes the caller's task with a result or an exception.</summary>
     public abstract void Complete(object outcome);
@@ -17,7 +19,7 @@ internal abstract class PostgresWrite
 /// <summary>An append: the only write that joins a group commit.</summary>
 internal sealed class AppendWrite(AppendRequest request) : PostgresWrite
 {
-    // Continuations run asynchronously so that a caller's code never runs on the writer's turn.
+    // Continuations run asynchronously so that a caller's code never runs on the write loop.
     private readonly TaskCompletionSource<AppendResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AppendRequest Request { get; } = request;
@@ -66,4 +68,32 @@ internal sealed class SoloWrite<T>(Func<PostgresWriteSession, DateTimeOffset, Ta
             _completion.TrySetResult((T)(outcome is NoResult ? default! : outcome));
         }
     }
+}
+
+/// <summary>
+/// The reconnection's probe of the write connection while the database is unreachable: queued
+/// like a write, so that it never overlaps a group. Its task holds null, or the failure.
+/// </summary>
+internal sealed class Probe : PostgresWrite
+{
+    private readonly TaskCompletionSource<Exception?> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<Exception?> Task => _completion.Task;
+
+    public override int Weight => 1;
+
+    public async Task<object> RunAsync(PostgresWriteSession session)
+    {
+        try
+        {
+            await session.ProbeAsync().ConfigureAwait(false);
+            return NoResult.Instance;
+        }
+        catch (Exception failure)
+        {
+            return failure;
+        }
+    }
+
+    public override void Complete(object outcome) => _completion.TrySetResult(outcome as Exception);
 }

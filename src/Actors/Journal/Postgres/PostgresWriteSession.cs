@@ -6,8 +6,8 @@ using NpgsqlTypes;
 namespace EventActors.Actors.Journal.Postgres;
 
 /// <summary>
-/// The writer's connection and the SQL of every write. Used by one group at a time (the writer
-/// actor sees to that). A group of appends costs two round trips whatever its size: one that
+/// The write connection and the SQL of every write. Used by one group at a time (the group
+/// commit sees to that). A group of appends costs two round trips whatever its size: one that
 /// begins the transaction and locks the topics' rows, one that inserts every event with one
 /// multi-row statement, moves the heads, records the keys and commits.
 /// </summary>
