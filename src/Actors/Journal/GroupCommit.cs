@@ -86,7 +86,7 @@ internal sealed class GroupCommit<TWrite> where TWrite : class, IGroupedWrite
     }
 
     /// <summary>Fails every write still waiting with the exception <paramref name="failure"/> makes for it; the group in flight is not touched.</summary>
-    public int FailPending(Func<TWrite, Exception> failure)
+    public void FailPending(Func<TWrite, Exception> failure)
     {
         TWrite[] waiting;
         lock (_gate)
@@ -99,8 +99,6 @@ internal sealed class GroupCommit<TWrite> where TWrite : class, IGroupedWrite
         {
             write.Complete(failure(write));
         }
-
-        return waiting.Length;
     }
 
     /// <summary>Accepts no more writes, and completes once every write accepted has been committed or failed.</summary>

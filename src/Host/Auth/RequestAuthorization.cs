@@ -27,8 +27,20 @@ internal sealed class RequestAuthorization(AuthOptions auth, ValidatedTokens? va
 
     public AuthOptions Options => auth;
 
-    /// <summary>The request's grants (anonymous without a token), or the 401 for a token that is not valid.</summary>
-    public async ValueTask<(Grants? Grants, Problem? Refusal, string? Challenge)> AuthenticateAsync(HttpContext context)
+    /// <summary>The request's grants (anonymous without a token), or the 401 to write for a token that is not valid.</summary>
+    public async ValueTask<(Grants? Grants, IResult? Refusal)> AuthenticateAsync(HttpContext context)
+    {
+        var (grants, refusal, challenge) = await ReadTokenAsync(context);
+        if (grants is not null)
+        {
+            return (grants, null);
+        }
+
+        context.Response.Headers.WWWAuthenticate = challenge ?? Challenge;
+        return (null, refusal!.ToResult());
+    }
+
+    private async ValueTask<(Grants? Grants, Problem? Refusal, string? Challenge)> ReadTokenAsync(HttpContext context)
     {
         if (!auth.Enabled)
         {
@@ -78,10 +90,10 @@ internal sealed class RequestAuthorization(AuthOptions auth, ValidatedTokens? va
     /// <summary>Null when the request may publish to <paramref name="topic"/>; else the answer to write.</summary>
     public async ValueTask<IResult?> RefusePublishAsync(HttpContext context, TopicName topic)
     {
-        var (grants, refusal, challenge) = await AuthenticateAsync(context);
+        var (grants, refusal) = await AuthenticateAsync(context);
         if (grants is null)
         {
-            return Refuse(context, refusal!, challenge);
+            return refusal;
         }
 
         return AccessPolicy.MayPublish(grants, topic)
@@ -93,10 +105,10 @@ internal sealed class RequestAuthorization(AuthOptions auth, ValidatedTokens? va
     /// <summary>The grants when the request may read every topic of <paramref name="topics"/>; else the answer to write, naming the first topic refused.</summary>
     public async ValueTask<(Grants? Grants, IResult? Refusal)> AuthorizeReadAsync(HttpContext context, TopicSet topics)
     {
-        var (grants, refusal, challenge) = await AuthenticateAsync(context);
+        var (grants, refusal) = await AuthenticateAsync(context);
         if (grants is null)
         {
-            return (null, Refuse(context, refusal!, challenge));
+            return (null, refusal);
         }
 
         return AccessPolicy.FirstUnreadable(grants, auth.PublicTopics, topics) is { } forbidden
@@ -108,20 +120,14 @@ internal sealed class RequestAuthorization(AuthOptions auth, ValidatedTokens? va
     /// <summary>Null when the request may use an admin route; else the answer to write.</summary>
     public async ValueTask<IResult?> RefuseUnlessAdminAsync(HttpContext context)
     {
-        var (grants, refusal, challenge) = await AuthenticateAsync(context);
+        var (grants, refusal) = await AuthenticateAsync(context);
         if (grants is null)
         {
-            return Refuse(context, refusal!, challenge);
+            return refusal;
         }
 
         const string detail = "This route needs a token with \"admin\": true in its eventactors claim.";
         return grants.Admin ? null : Denied(context, grants, detail, detail);
-    }
-
-    private static IResult Refuse(HttpContext context, Problem refusal, string? challenge)
-    {
-        context.Response.Headers.WWWAuthenticate = challenge ?? Challenge;
-        return refusal.ToResult();
     }
 
     /// <summary>403 for a token without the right; 401 for no token at all, asking for one.</summary>

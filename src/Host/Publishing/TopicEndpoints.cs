@@ -122,11 +122,10 @@ internal static class TopicEndpoints
 
         // The list shows only the topics the request may read (subscribe patterns, public
         // topics): a name is information. Anonymous on a node with a key: public topics only.
-        var (grants, refusal, challenge) = await authorization.AuthenticateAsync(context);
+        var (grants, refusal) = await authorization.AuthenticateAsync(context);
         if (grants is null)
         {
-            context.Response.Headers.WWWAuthenticate = challenge;
-            return refusal!.ToResult();
+            return refusal!;
         }
 
         TopicName? after = null;
