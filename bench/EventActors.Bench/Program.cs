@@ -8,6 +8,7 @@ var commands = new Dictionary<string, IBenchmark>(StringComparer.OrdinalIgnoreCa
     ["pingpong"] = new PingPongBenchmark(),
     ["idle-actors"] = new IdleActorsBenchmark(),
     ["journal"] = new JournalBenchmark(),
+    ["persist"] = new PersistBenchmark(),
     ["fanout-path"] = new FanoutPathBenchmark(),
     ["allocations"] = new AllocationsBenchmark(),
     // Load generators for any SSE server (ours, a minimal ASP.NET server, Nchan), by URL template.

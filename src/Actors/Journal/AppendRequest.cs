@@ -18,4 +18,12 @@ public sealed record AppendRequest(TopicName Topic, ulong? ExpectedHead, IReadOn
     /// of the topic (deleted and recreated behind its back) by accident.
     /// </summary>
     public TopicEpoch? ExpectedEpoch { get; init; }
+
+    /// <summary>
+    /// When set, an event whose idempotency key is already recorded fails the whole append with
+    /// <see cref="DuplicateKeyException"/> (nothing written) instead of being answered as a
+    /// duplicate. The Akka.Persistence plugin sets it: Akka has numbered the events before they
+    /// reach the journal, so a skipped event would shift every later sequence number.
+    /// </summary>
+    public bool RejectDuplicateKeys { get; init; }
 }

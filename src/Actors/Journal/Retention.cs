@@ -11,6 +11,29 @@ public sealed record Retention
     /// at the first event young enough to keep, so the retained range stays contiguous.
     /// </summary>
     public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>
+    /// Remove every event with a sequence number up to this one (Akka.Persistence's
+    /// <c>DeleteMessagesTo</c>). Beyond the head it removes everything; the head stays.
+    /// </summary>
+    public ulong? Through { get; init; }
+
+    /// <summary>The first sequence number this retention keeps, given the topic's head and current first retained sequence.</summary>
+    internal ulong KeepFrom(ulong head, ulong first)
+    {
+        if (MaxEvents is { } maxEvents)
+        {
+            // Keep [head - maxEvents + 1, head]; computed without overflow for any maxEvents.
+            first = Math.Max(first, maxEvents >= head ? 1 : head - maxEvents + 1);
+        }
+
+        if (Through is { } through)
+        {
+            first = Math.Max(first, Math.Min(through, head) + 1);
+        }
+
+        return first;
+    }
 }
 
 /// <summary>The outcome of a trim.</summary>

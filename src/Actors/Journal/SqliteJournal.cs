@@ -11,7 +11,7 @@ namespace EventActors.Actors.Journal;
 /// background checkpointer copies the WAL into the database file off the commit path.
 /// </summary>
 /// <remarks>See <c>docs/journal.md</c> for the schema and the durability of each synchronous mode.</remarks>
-public sealed class SqliteJournal : IEventJournal
+public sealed partial class SqliteJournal : IEventJournal, ISnapshotStorage
 {
     private readonly SqliteJournalOptions _options;
     private readonly string _readConnectionString;
@@ -212,7 +212,7 @@ public sealed class SqliteJournal : IEventJournal
         JournalLog.Closed(_logger, _options.Path);
     }
 
-    private async Task<T> Submit<T>(WriteCommand<T> write, CancellationToken cancellationToken)
+    internal async Task<T> Submit<T>(WriteCommand<T> write, CancellationToken cancellationToken)
     {
         // Cancellation is honoured until the write is handed over; after that it runs to completion,
         // because a write cancelled mid-flight could not say whether it was committed.
@@ -234,7 +234,7 @@ public sealed class SqliteJournal : IEventJournal
         }
     }
 
-    private Task<T> Read<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken)
+    internal Task<T> Read<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         // Microsoft.Data.Sqlite has no truly asynchronous I/O; a pool thread keeps the caller

@@ -6,7 +6,7 @@ namespace EventActors.Actors.Journal;
 internal static class SqliteSchema
 {
     /// <summary>The schema this code reads and writes. A database with a higher version was written by newer code.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     // Times are Unix milliseconds (UTC). Sequence numbers and ids are SQLite's 64-bit integers.
     // STRICT makes a value of the wrong type an error instead of a silent conversion.
@@ -41,6 +41,18 @@ internal static class SqliteSchema
         ) STRICT, WITHOUT ROWID;
 
         CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (recorded_at);
+
+        -- Version 2: Akka.Persistence snapshots (ISnapshotStorage), keyed by persistence id (a
+        -- topic's name) rather than topic id, so that they are independent of a topic's rows.
+        CREATE TABLE IF NOT EXISTS snapshots (
+            persistence_id TEXT    NOT NULL,
+            seq            INTEGER NOT NULL,
+            taken_at       INTEGER NOT NULL,
+            serializer_id  INTEGER NOT NULL,
+            manifest       TEXT    NOT NULL,
+            data           BLOB    NOT NULL,
+            PRIMARY KEY (persistence_id, seq)
+        ) STRICT, WITHOUT ROWID;
         """;
 
     /// <summary>Puts the database in WAL mode and creates the tables; run once per open, on the write connection.</summary>

@@ -192,6 +192,11 @@ internal sealed class SqliteWriteSession : IDisposable
             var item = events[i];
             if (item.IdempotencyKey is { } key && FindRecentKey(id, key, nowMs) is { } original)
             {
+                if (request.RejectDuplicateKeys)
+                {
+                    throw new DuplicateKeyException(request.Topic, key, original); // the savepoint undoes what this append wrote
+                }
+
                 acknowledged[i] = new AppendedEvent(original, Duplicate: true);
                 continue;
             }
@@ -239,13 +244,7 @@ internal sealed class SqliteWriteSession : IDisposable
             return new TrimResult(null, 0);
         }
 
-        var first = info.FirstSequence;
-        if (retention.MaxEvents is { } maxEvents)
-        {
-            // Keep [head - maxEvents + 1, head]; computed without overflow for any maxEvents.
-            var keepFrom = maxEvents >= info.Head ? 1 : info.Head - maxEvents + 1;
-            first = Math.Max(first, keepFrom);
-        }
+        var first = retention.KeepFrom(info.Head, info.FirstSequence);
 
         if (retention.MaxAge is { } maxAge && first <= info.Head)
         {
@@ -284,6 +283,19 @@ internal sealed class SqliteWriteSession : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>Runs a rare statement (snapshots) inside the group's transaction; returns the rows it changed.</summary>
+    public int Run(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command.ExecuteNonQuery();
     }
 
     public void Dispose()

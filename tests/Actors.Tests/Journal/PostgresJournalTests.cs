@@ -45,7 +45,7 @@ public sealed class PostgresJournalTests : JournalContractTests
 
         var recorded = await TestPostgres.ScalarAsync($"SELECT string_agg(version::text || ':' || description, ',') FROM {Store}.schema_migrations;");
 
-        Assert.Equal($"1:topics, events and idempotency keys", recorded);
+        Assert.Equal("1:topics, events and idempotency keys,2:Akka.Persistence snapshots", recorded);
         Assert.Equal(1UL, (await second.GetTopicAsync(Topic("a")))!.Head);
     }
 
@@ -57,7 +57,7 @@ public sealed class PostgresJournalTests : JournalContractTests
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresJournal.OpenAsync(Options(Store)));
 
         Assert.Contains("version 99", refused.Message);
-        Assert.Equal(2L, await TestPostgres.ScalarAsync($"SELECT count(*) FROM {Store}.schema_migrations;"));
+        Assert.Equal(3L, await TestPostgres.ScalarAsync($"SELECT count(*) FROM {Store}.schema_migrations;")); // its own two and the one from the future
     }
 
     [Theory]

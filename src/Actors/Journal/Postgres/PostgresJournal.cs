@@ -12,7 +12,7 @@ namespace EventActors.Actors.Journal.Postgres;
 /// (nodes) may write the same database: row locks and the unique key on (topic, seq) fence them.
 /// </summary>
 /// <remarks>See <c>docs/journal.md</c> for the schema, the migrations and what happens while the database is down.</remarks>
-public sealed class PostgresJournal : IEventJournal
+public sealed partial class PostgresJournal : IEventJournal, ISnapshotStorage
 {
     private readonly PostgresJournalOptions _options;
     private readonly NpgsqlDataSource _dataSource;

@@ -47,6 +47,18 @@ internal static class PostgresSchema
 
             CREATE INDEX idempotency_keys_by_age ON {schema}.idempotency_keys (recorded_at);
             """),
+        ("Akka.Persistence snapshots", """
+            -- Keyed by persistence id (a topic's name), independent of a topic's rows.
+            CREATE TABLE {schema}.snapshots (
+                persistence_id text        COLLATE "C" NOT NULL,
+                seq            bigint      NOT NULL,
+                taken_at       timestamptz NOT NULL,
+                serializer_id  integer     NOT NULL,
+                manifest       text        NOT NULL,
+                data           bytea       NOT NULL,
+                PRIMARY KEY (persistence_id, seq)
+            );
+            """),
     ];
 
     /// <summary>The schema version this code reads and writes.</summary>

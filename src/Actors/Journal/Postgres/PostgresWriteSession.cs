@@ -328,13 +328,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
             return new TrimResult(null, 0);
         }
 
-        var first = info.FirstSequence;
-        if (retention.MaxEvents is { } maxEvents)
-        {
-            // Keep [head - maxEvents + 1, head]; computed without overflow for any maxEvents.
-            var keepFrom = maxEvents >= info.Head ? 1 : info.Head - maxEvents + 1;
-            first = Math.Max(first, keepFrom);
-        }
+        var first = retention.KeepFrom(info.Head, info.FirstSequence);
 
         if (retention.MaxAge is { } maxAge && first <= info.Head)
         {
@@ -669,6 +663,12 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
                 var item = request.Events[i];
                 if (item.IdempotencyKey is { } key && FindKey(row.Id, key, storedKeys) is { } original)
                 {
+                    if (request.RejectDuplicateKeys)
+                    {
+                        Undo(eventMark, addedKeys);
+                        return new DuplicateKeyException(request.Topic, key, original);
+                    }
+
                     acknowledged[i] = new AppendedEvent(original, Duplicate: true);
                     continue;
                 }
