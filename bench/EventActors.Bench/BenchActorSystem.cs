@@ -1,6 +1,8 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using EventActors.Actors;
+using EventActors.Actors.Persistence;
 
 namespace EventActors.Bench;
 
@@ -14,9 +16,20 @@ internal static class BenchActorSystem
     /// <param name="hocon">Akka settings of the benchmark or its caller, over the defaults.</param>
     public static ActorSystem Create(string name, string hocon = "")
     {
-        var system = ActorSystem.Create(name, ConfigurationFactory.ParseString(hocon)
-            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")));
+        var system = ActorSystem.Create(name, ConfigFor(hocon));
         SchedulerStart.Now(system);
         return system;
     }
+
+    /// <summary>A system whose topics persist through our journal plugins, to the journal attached to <paramref name="storage"/>.</summary>
+    public static ActorSystem WithOurJournal(string name, TopicStorageSetup storage, string hocon = "")
+    {
+        var bootstrap = BootstrapSetup.Create().WithConfig(ConfigFor(hocon).WithFallback(TopicPersistence.AsDefault));
+        var system = ActorSystem.Create(name, ActorSystemSetup.Create(bootstrap, storage));
+        SchedulerStart.Now(system);
+        return system;
+    }
+
+    private static Config ConfigFor(string hocon) =>
+        ConfigurationFactory.ParseString(hocon).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
 }

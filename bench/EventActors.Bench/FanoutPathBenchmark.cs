@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using EventActors.Actors.Connections;
 using EventActors.Actors.Journal;
+using EventActors.Actors.Persistence;
 using Akka.Actor;
 using EventActors.Actors.Topics;
 using EventActors.Protocol;
@@ -58,12 +59,14 @@ internal sealed class FanoutPathBenchmark : IBenchmark
     private static async Task<(double, double)> RunOnceAsync(int topicCount, int subscribers, int events, int batch, int size, string akka)
     {
         var directory = Directory.CreateTempSubdirectory("eventactors-fanout-path-").FullName;
-        var system = BenchActorSystem.Create("fanout-path", akka);
+        var journal = SqliteJournal.Open(new SqliteJournalOptions { Path = Path.Combine(directory, "journal.db") });
+        await using var _ = journal;
+        var system = BenchActorSystem.WithOurJournal("fanout-path", new TopicStorageSetup(journal, journal.Options.MaxEventsPerAppend), akka);
         try
         {
-            var journal = SqliteJournal.Open(new SqliteJournalOptions { Path = Path.Combine(directory, "journal.db") });
-            await using var _ = journal;
-            var registry = system.ActorOf(TopicRegistry.Props(journal, new TopicSettings(1024, 8 * 1024 * 1024, TimeSpan.FromHours(1))), "topics");
+            var history = new TopicHistory(system, TopicPersistence.QueryId);
+            var services = new TopicServices(new JournalIdempotencyKeys(journal), history);
+            var registry = system.ActorOf(TopicRegistry.Props(services, new TopicSettings(1024, 8 * 1024 * 1024, TimeSpan.FromHours(1))), "topics");
             var settings = new ConnectionSettings(Credit: 256, HeartbeatInterval: TimeSpan.FromHours(1), RetryMilliseconds: 2000, CatchUpPageSize: 500);
             var topics = Enumerable.Range(0, topicCount).Select(i => TopicName.Parse($"bench.t{i}")).ToArray();
             var perTopic = events / topicCount;
@@ -76,7 +79,7 @@ internal sealed class FanoutPathBenchmark : IBenchmark
                 var sink = new CountingSink(delivered);
                 sinks.Add(sink);
                 var request = new StreamRequest(TopicSet.Create(topic), [StartPosition.Live.Instance], MultiTopic: false, RequestedId: null);
-                system.ActorOf(ConnectionActor.Props(request, PipeWriter.Create(sink), registry, journal, settings, CancellationToken.None,
+                system.ActorOf(ConnectionActor.Props(request, PipeWriter.Create(sink), registry, history, settings, CancellationToken.None,
                     new StreamLifetime(CancellationToken.None)));
             }
 

@@ -3,9 +3,9 @@ using Akka;
 using Akka.Hosting;
 using EventActors.Actors;
 using EventActors.Actors.Connections;
-using EventActors.Actors.Journal;
-using EventActors.Actors.Journal.Postgres;
+using EventActors.Actors.Persistence;
 using EventActors.Actors.Topics;
+using EventActors.Host.Storage;
 
 namespace EventActors.Host;
 
@@ -18,22 +18,28 @@ namespace EventActors.Host;
 /// reconnect and resume), then topics finish their writes, then the journal commits what it
 /// accepted, then the actor system stops.
 /// </summary>
-public sealed partial class EventActorsNode(
+internal sealed class EventActorsNode(
     ServerOptions options,
+    NodeJournal journal,
     IRequiredActor<TopicRegistry> topics,
-    IRequiredActor<ConnectionSupervisor> connections,
-    ILoggerFactory loggerFactory)
+    IRequiredActor<ConnectionSupervisor> connections)
 {
     /// <summary>How long one shutdown step waits (for streams to end, for topics to finish their writes).</summary>
     private static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(10);
 
-    private readonly ILogger _logger = loggerFactory.CreateLogger<EventActorsNode>();
-    private IEventJournal? _journal;
+    private TopicHistory? _history;
+    private StoredTopicStates? _storedStates;
 
     public ServerOptions Options { get; } = options;
 
-    /// <summary>The journal; open once the actor system has started (before Kestrel takes a request).</summary>
-    public IEventJournal Journal => _journal ?? throw new InvalidOperationException("The node has not started yet.");
+    /// <summary>The journal the node runs on.</summary>
+    public NodeJournal Journal => journal;
+
+    /// <summary>Reads committed events back (catch-up, history); ready once the actor system has started (before Kestrel takes a request).</summary>
+    public TopicHistory History => _history ?? throw new InvalidOperationException("The node has not started yet.");
+
+    /// <summary>Topics' stored state without starting their actors (the topic list).</summary>
+    public StoredTopicStates StoredStates => _storedStates ?? throw new InvalidOperationException("The node has not started yet.");
 
     /// <summary>The <see cref="TopicRegistry"/>: send it any <see cref="ITopicMessage"/>.</summary>
     public IActorRef Topics => topics.ActorRef;
@@ -47,15 +53,20 @@ public sealed partial class EventActorsNode(
 
     /// <summary>
     /// Akka.Hosting's actor starter: opens the journal (a PostgreSQL journal creates or migrates its
-    /// schema first: a node that cannot reach its database at start fails fast and says so), starts
-    /// the two top-level actors, registers them, and adds the node's shutdown to CoordinatedShutdown.
+    /// schema first, Akka.Persistence.Sql creates its tables: a node that cannot reach its database
+    /// at start fails fast and says so), starts the two top-level actors, registers them, and adds
+    /// the node's shutdown to CoordinatedShutdown.
     /// </summary>
     internal async Task StartAsync(ActorSystem system, IActorRegistry registry)
     {
         SchedulerStart.Now(system); // before the first stream arms its heartbeat
-        _journal = await OpenJournalAsync();
-        var topicSettings = new TopicSettings(Options.RingSize, Options.RingMaxBytes, Options.TopicIdleTimeout, MaxEventsPerAppend, Options.Retention);
-        var topicRegistry = system.ActorOf(TopicRegistry.Props(_journal, topicSettings), "topics");
+        await journal.StartAsync(system);
+        _history = new TopicHistory(system, journal.ReadJournalId);
+        _storedStates = new StoredTopicStates(system, TimeSpan.FromSeconds(10));
+        var services = new TopicServices(journal.Keys, _history, () => journal.IsReachable, TimeProvider.System);
+        var topicSettings = new TopicSettings(Options.RingSize, Options.RingMaxBytes, Options.TopicIdleTimeout, MaxEventsPerAppend, Options.Retention,
+            SnapshotEvery: Options.SnapshotEvery);
+        var topicRegistry = system.ActorOf(TopicRegistry.Props(services, topicSettings), "topics");
         var connectionSupervisor = system.ActorOf(ConnectionSupervisor.Props(), "connections");
         registry.Register<TopicRegistry>(topicRegistry);
         registry.Register<ConnectionSupervisor>(connectionSupervisor);
@@ -71,37 +82,8 @@ public sealed partial class EventActorsNode(
         shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-journal", CloseJournalAsync);
     }
 
-    /// <summary>Events one journal append may carry: a whole batch, and at least 1,000 when topics merge waiting publishes.</summary>
+    /// <summary>Events one publish batch may carry into a topic's write: a whole batch, and at least 1,000 when topics merge waiting publishes.</summary>
     private int MaxEventsPerAppend => Math.Max(Options.MaxBatchEvents, 1000);
-
-    private async Task<IEventJournal> OpenJournalAsync()
-    {
-        if (Options.Journal == JournalKind.Postgres)
-        {
-            LogPostgresJournal(_logger, Options.PostgresSchema);
-            return await PostgresJournal.OpenAsync(new PostgresJournalOptions
-            {
-                ConnectionString = Options.PostgresConnectionString,
-                Schema = Options.PostgresSchema,
-                MaxEventBytes = Options.MaxEventBytes,
-                MaxEventsPerAppend = MaxEventsPerAppend,
-                MaxEventsPerTransaction = Math.Max(MaxEventsPerAppend, 10_000),
-                LoggerFactory = loggerFactory,
-            });
-        }
-
-        var dataDir = Path.GetFullPath(Options.DataDir);
-        Directory.CreateDirectory(dataDir);
-        return SqliteJournal.Open(new SqliteJournalOptions
-        {
-            Path = Path.Combine(dataDir, "journal.db"),
-            Synchronous = Options.JournalSynchronous,
-            MaxEventBytes = Options.MaxEventBytes,
-            MaxEventsPerAppend = MaxEventsPerAppend,
-            MaxEventsPerTransaction = Math.Max(MaxEventsPerAppend, 10_000),
-            LoggerFactory = loggerFactory,
-        });
-    }
 
     /// <summary>Open SSE connections and running topic actors: what /health reports, and how leaks would show.</summary>
     public async Task<(int Connections, int TopicActors)> CountAsync()
@@ -116,7 +98,7 @@ public sealed partial class EventActorsNode(
     /// Ends every SSE response (clients reconnect and resume), so the web server's shutdown does
     /// not wait on streams that never end by themselves. Publishes still work meanwhile.
     /// </summary>
-    public Task EndStreamsAsync() => _journal is null ? Task.CompletedTask : EndStreamsAsync(Connections);
+    public Task EndStreamsAsync() => _history is null ? Task.CompletedTask : EndStreamsAsync(Connections);
 
     private static async Task<Done> EndStreamsAsync(IActorRef connectionSupervisor)
     {
@@ -148,14 +130,7 @@ public sealed partial class EventActorsNode(
 
     private async Task<Done> CloseJournalAsync()
     {
-        if (_journal is not null)
-        {
-            await _journal.DisposeAsync();
-        }
-
+        await journal.DisposeAsync();
         return Done.Instance;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Journal: PostgreSQL, schema {Schema}")]
-    private static partial void LogPostgresJournal(ILogger logger, string schema);
 }

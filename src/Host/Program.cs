@@ -1,13 +1,13 @@
 using Akka.Actor;
 using Akka.Hosting;
 using EventActors.Actors.Connections;
-using EventActors.Actors.Journal.Postgres;
 using EventActors.Host;
 using EventActors.Host.Auth;
 using EventActors.Host.Configuration;
 using EventActors.Host.Demo;
 using EventActors.Host.Limits;
 using EventActors.Host.Publishing;
+using EventActors.Host.Storage;
 using EventActors.Host.Streaming;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
@@ -82,14 +82,19 @@ if (options.Auth.Enabled)
 var authorization = new RequestAuthorization(options.Auth, validated);
 builder.Services.AddSingleton(authorization);
 builder.Services.AddEventActorsRateLimits(options);
+builder.Services.AddSingleton(services => NodeJournal.For(options, services.GetRequiredService<ILoggerFactory>()));
 builder.Services.AddSingleton<EventActorsNode>();
 // Akka.Hosting starts the actor system with the host and stops it through CoordinatedShutdown
 // when the host stops (and stops the host if the actor system ends first). Akka logs through
-// Microsoft.Extensions.Logging, into the same log as the rest of the node.
-builder.Services.AddAkka("eventactors", (akka, services) => akka
-    .AddHocon(nodeConfiguration.Hocon, HoconAddMode.Prepend) // its akka { } section, ahead of Akka's defaults
-    .ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory())
-    .WithActors((system, registry) => services.GetRequiredService<EventActorsNode>().StartAsync(system, registry)));
+// Microsoft.Extensions.Logging, into the same log as the rest of the node. The journal's
+// Akka.Persistence plugins go in with the node's HOCON (docs/journal.md).
+builder.Services.AddAkka("eventactors", (akka, services) =>
+{
+    akka.AddHocon(nodeConfiguration.Hocon, HoconAddMode.Prepend) // its akka { } section, ahead of Akka's defaults
+        .ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory());
+    services.GetRequiredService<NodeJournal>().Configure(akka);
+    akka.WithActors((system, registry) => services.GetRequiredService<EventActorsNode>().StartAsync(system, registry));
+});
 builder.Services.AddHostedService<StreamsShutdown>();
 if (options.Demo)
 {
@@ -150,7 +155,7 @@ app.MapGet("/health", async () =>
 {
     var (connections, topicActors) = await node.CountAsync();
     // "degraded" while the journal cannot reach its database: streams stay open, publishes get 503.
-    var journal = node.Journal is PostgresJournal { IsReachable: false } ? "unreachable" : "ok";
+    var journal = node.Journal.IsReachable ? "ok" : "unreachable";
     return Results.Ok(new { status = journal == "ok" ? "ok" : "degraded", journal, auth = options.Auth.Enabled ? "on" : "off", connections, topicActors });
 });
 app.MapTopicEndpoints(node, authorization);

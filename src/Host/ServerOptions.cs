@@ -25,8 +25,9 @@ public sealed class ServerOptions
 
     /// <summary>
     /// Which journal stores the events (<c>--journal</c>): <see cref="JournalKind.Sqlite"/>, a
-    /// file under <see cref="DataDir"/> with nothing to set up; or <see cref="JournalKind.Postgres"/>,
-    /// the database a cluster shares (<see cref="PostgresConnectionString"/>).
+    /// file under <see cref="DataDir"/> with nothing to set up; <see cref="JournalKind.Postgres"/>,
+    /// the database a cluster shares (<see cref="PostgresConnectionString"/>); or
+    /// <see cref="JournalKind.AkkaSql"/>, Akka.Persistence.Sql on another database (<see cref="AkkaSql"/>).
     /// </summary>
     public required JournalKind Journal { get; init; }
 
@@ -35,6 +36,9 @@ public sealed class ServerOptions
 
     /// <summary>The schema that holds the PostgreSQL journal's tables, created and migrated at start-up.</summary>
     public required string PostgresSchema { get; init; }
+
+    /// <summary>Where the <see cref="JournalKind.AkkaSql"/> journal keeps topics (<c>EventActors { AkkaSql { ... } }</c>).</summary>
+    public required Storage.AkkaSqlOptions AkkaSql { get; init; }
 
     /// <summary>
     /// Most open client connections (SSE streams included); beyond it new connections are closed
@@ -101,6 +105,9 @@ public sealed class ServerOptions
     /// <summary>Events of catch-up history read from the journal per page.</summary>
     public required int CatchUpPageSize { get; init; }
 
+    /// <summary>Events between two snapshots of a topic's state: bounds what a recovering topic replays.</summary>
+    public required int SnapshotEvery { get; init; }
+
     /// <summary>
     /// Events each topic keeps (0: no limit). Older events are trimmed; a client that asks for
     /// them gets an <c>eventactors.reset</c> event saying so.
@@ -134,6 +141,7 @@ public sealed class ServerOptions
             Journal = settings.Enum<JournalKind>(nameof(Journal)),
             PostgresConnectionString = settings.String(nameof(PostgresConnectionString)),
             PostgresSchema = settings.String(nameof(PostgresSchema)),
+            AkkaSql = Storage.AkkaSqlOptions.Read(settings.Section(Storage.AkkaSqlOptions.Section)),
             MaxConnections = settings.Int(nameof(MaxConnections)),
             DataDir = settings.String(nameof(DataDir)),
             JournalSynchronous = settings.Enum<Actors.Journal.SqliteSynchronousMode>(nameof(JournalSynchronous)),
@@ -149,6 +157,7 @@ public sealed class ServerOptions
             RetryMilliseconds = settings.Int(nameof(RetryMilliseconds)),
             TopicIdleTimeout = settings.Duration(nameof(TopicIdleTimeout)),
             CatchUpPageSize = settings.Int(nameof(CatchUpPageSize)),
+            SnapshotEvery = settings.Int(nameof(SnapshotEvery)),
             RetentionMaxEvents = settings.Long(nameof(RetentionMaxEvents)),
             RetentionMaxAge = settings.Duration(nameof(RetentionMaxAge)),
             PublishTimeout = settings.Duration(nameof(PublishTimeout)),
@@ -171,7 +180,7 @@ public sealed class ServerOptions
                 nameof(CorsAllowedOrigins), $"must list origins like https://app.example.com (scheme, host, optional port; no path, no '*' since credentials are allowed), not '{origin}'");
         }
         Require(Enum.IsDefined(JournalSynchronous), nameof(JournalSynchronous), "must be Normal or Full");
-        Require(Enum.IsDefined(Journal), nameof(Journal), "must be Sqlite or Postgres");
+        Require(Enum.IsDefined(Journal), nameof(Journal), "must be Sqlite, Postgres or AkkaSql");
         Require(MaxConnections >= 0, nameof(MaxConnections), "must not be negative (0 derives it from the open-file limit)");
         Require(Journal != JournalKind.Postgres || !string.IsNullOrWhiteSpace(PostgresConnectionString), nameof(PostgresConnectionString),
             "must be an Npgsql connection string (Host=...;Database=...;Username=...) when Journal is Postgres; on the command line: --journal postgres --postgres \"<connection string>\"");
@@ -187,6 +196,11 @@ public sealed class ServerOptions
         Require(RetryMilliseconds >= 0, nameof(RetryMilliseconds), "must not be negative");
         Require(TopicIdleTimeout >= TimeSpan.FromSeconds(1), nameof(TopicIdleTimeout), "must be at least 1 s");
         Require(CatchUpPageSize is >= 1 and <= 10_000, nameof(CatchUpPageSize), "must be 1 to 10,000");
+        Require(SnapshotEvery is >= 1 and <= 10_000_000, nameof(SnapshotEvery), "must be 1 to 10,000,000");
+        if (Journal == JournalKind.AkkaSql)
+        {
+            AkkaSql.Validate();
+        }
         Require(PublishTimeout >= TimeSpan.FromMilliseconds(100), nameof(PublishTimeout), "must be at least 100 ms");
         Require(RetentionMaxEvents >= 0, nameof(RetentionMaxEvents), "must not be negative (0 keeps every event)");
         Require(RetentionMaxAge >= TimeSpan.Zero, nameof(RetentionMaxAge), "must not be negative (0 keeps events forever)");
@@ -219,4 +233,7 @@ public enum JournalKind
 
     /// <summary>A PostgreSQL database, which the nodes of a cluster share.</summary>
     Postgres,
+
+    /// <summary>Akka.Persistence.Sql, on the database <see cref="ServerOptions.AkkaSql"/> names (<c>--journal akka-sql</c>).</summary>
+    AkkaSql,
 }

@@ -72,7 +72,7 @@ public sealed partial class ConnectionActor
                 ReturnCredit(next.Topic, next.TopicActor!, next.Count);
                 break;
             case AfterFlushKind.NextPage:
-                ReadNextPage(next.Topic, next.TopicActor!);
+                ReadNextPage(next.Topic, next.TopicActor!, next.Through);
                 break;
             case AfterFlushKind.CaughtUp:
                 next.TopicActor!.Tell(new CaughtUp(Self, _positions[next.Topic].Epoch, _positions[next.Topic].Sequence), Self);
@@ -111,13 +111,14 @@ public sealed partial class ConnectionActor
     /// <summary>What follows a flush: a value, so the common case (a grant after a delivery) allocates nothing.</summary>
     /// <param name="Topic">The topic's index in the request.</param>
     /// <param name="Count">Grant: the events delivered.</param>
-    private readonly record struct AfterFlush(AfterFlushKind Kind, IActorRef? TopicActor, int Topic, int Count)
+    /// <param name="Through">NextPage: the end of the range being caught up.</param>
+    private readonly record struct AfterFlush(AfterFlushKind Kind, IActorRef? TopicActor, int Topic, int Count, ulong Through = 0)
     {
         public static AfterFlush Nothing => default;
 
         public static AfterFlush Grant(IActorRef topicActor, int topic, int delivered) => new(AfterFlushKind.Grant, topicActor, topic, delivered);
 
-        public static AfterFlush NextPage(IActorRef topicActor, int topic) => new(AfterFlushKind.NextPage, topicActor, topic, 0);
+        public static AfterFlush NextPage(IActorRef topicActor, int topic, ulong through) => new(AfterFlushKind.NextPage, topicActor, topic, 0, through);
 
         public static AfterFlush CaughtUp(IActorRef topicActor, int topic) => new(AfterFlushKind.CaughtUp, topicActor, topic, 0);
     }

@@ -1,7 +1,7 @@
 using System.IO.Pipelines;
 using Akka.Actor;
 using Akka.Event;
-using EventActors.Actors.Journal;
+using EventActors.Actors.Persistence;
 using EventActors.Actors.Topics;
 using EventActors.Protocol;
 
@@ -32,7 +32,7 @@ public sealed partial class ConnectionActor : UntypedActor
     private readonly StreamRequest _request;
     private readonly PipeWriter _output;
     private readonly IActorRef _registry;
-    private readonly IEventJournal _journal;
+    private readonly TopicHistory _history;
     private readonly ConnectionSettings _settings;
     private readonly CancellationToken _aborted;
     private readonly StreamLifetime _lifetime;
@@ -43,13 +43,13 @@ public sealed partial class ConnectionActor : UntypedActor
     private int _awaitingSubscriptions;
     private DateTimeOffset _lastWrite;                // the scheduler's time at the last flush
 
-    public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
+    public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef registry, TopicHistory history,
         ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime)
     {
         _request = request;
         _output = output;
         _registry = registry;
-        _journal = journal;
+        _history = history;
         _settings = settings;
         _aborted = aborted;
         _lifetime = lifetime;
@@ -59,9 +59,9 @@ public sealed partial class ConnectionActor : UntypedActor
         _awaitingSubscriptions = request.Topics.Count;
     }
 
-    public static Props Props(StreamRequest request, PipeWriter output, IActorRef registry, IEventJournal journal,
+    public static Props Props(StreamRequest request, PipeWriter output, IActorRef registry, TopicHistory history,
         ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(request, output, registry, journal, settings, aborted, lifetime));
+        Akka.Actor.Props.Create(() => new ConnectionActor(request, output, registry, history, settings, aborted, lifetime));
 
     protected override void PreStart()
     {
@@ -109,7 +109,7 @@ public sealed partial class ConnectionActor : UntypedActor
                 // The topic was deleted after it answered: written with the others once every
                 // position is known (a multi-topic id needs them all).
                 var index = _request.Topics.IndexOf(reset.Topic);
-                _positions[index] = new EventCursor(reset.Epoch, 0);
+                _positions[index] = new EventCursor(reset.Epoch, reset.After);
                 (_pendingResets ??= []).Add((index, reset.Reason));
                 break;
             case Terminated terminated:
@@ -140,7 +140,7 @@ public sealed partial class ConnectionActor : UntypedActor
                 OnDeliver(deliver);
                 break;
             case CatchUpRequired catchUp:
-                ReadNextPage(_request.Topics.IndexOf(catchUp.Topic), Sender);
+                ReadNextPage(_request.Topics.IndexOf(catchUp.Topic), Sender, catchUp.Through);
                 break;
             case CatchUpPage page:
                 OnCatchUpPage(page);
@@ -204,7 +204,7 @@ public sealed partial class ConnectionActor : UntypedActor
     private void OnTopicReset(TopicReset reset)
     {
         var index = _request.Topics.IndexOf(reset.Topic);
-        _positions[index] = new EventCursor(reset.Epoch, 0);
+        _positions[index] = new EventCursor(reset.Epoch, reset.After);
         WriteReset(index, reset.Reason);
         Flush(AfterFlush.Nothing);
     }

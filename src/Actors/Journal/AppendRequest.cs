@@ -20,10 +20,12 @@ public sealed record AppendRequest(TopicName Topic, ulong? ExpectedHead, IReadOn
     public TopicEpoch? ExpectedEpoch { get; init; }
 
     /// <summary>
-    /// When set, an event whose idempotency key is already recorded fails the whole append with
-    /// <see cref="DuplicateKeyException"/> (nothing written) instead of being answered as a
-    /// duplicate. The Akka.Persistence plugin sets it: Akka has numbered the events before they
-    /// reach the journal, so a skipped event would shift every later sequence number.
+    /// When set, the writer has already looked its events' idempotency keys up (it runs
+    /// <see cref="IEventJournal.FindIdempotencyKeysAsync"/> first): every event is appended and
+    /// its key recorded, replacing an earlier record of the same key (one from an earlier
+    /// incarnation of the topic, which the writer does not count). The Akka.Persistence plugin
+    /// sets it: Akka numbers the events before they reach the journal, so a duplicate has to be
+    /// recognised before, not skipped here, where it would shift every later sequence number.
     /// </summary>
-    public bool RejectDuplicateKeys { get; init; }
+    public bool KeysChecked { get; init; }
 }

@@ -91,6 +91,14 @@ public interface IEventJournal : IAsyncDisposable
     /// <param name="through">Inclusive upper bound.</param>
     Task<EventPage> ReadAsync(TopicName topic, ulong after, int maxEvents, ulong through = MaxSequence, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The keys among <paramref name="keys"/> recorded for the topic within the idempotency window,
+    /// each with the sequence number of the event that carried it (which retention may have
+    /// trimmed since). For a writer that checks keys itself before it appends
+    /// (<see cref="AppendRequest.KeysChecked"/>). At most <see cref="JournalArguments.MaxKeysPerLookup"/> keys.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, ulong>> FindIdempotencyKeysAsync(TopicName topic, IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default);
+
     /// <summary>Up to <paramref name="maxTopics"/> topics whose names sort (ordinally) after <paramref name="after"/>, in that order.</summary>
     Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default);
 

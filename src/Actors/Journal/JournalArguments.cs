@@ -8,6 +8,19 @@ namespace EventActors.Actors.Journal;
 /// </summary>
 internal static class JournalArguments
 {
+    /// <summary>Most keys one <see cref="IEventJournal.FindIdempotencyKeysAsync"/> looks up: a batch's worth, with room.</summary>
+    public const int MaxKeysPerLookup = 10_000;
+
+    public static void ValidateKeys(TopicName topic, IReadOnlyCollection<string> keys)
+    {
+        ValidateTopic(topic, nameof(topic));
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count > MaxKeysPerLookup)
+        {
+            throw new ArgumentException($"A lookup carries at most {MaxKeysPerLookup} keys; this one has {keys.Count}.", nameof(keys));
+        }
+    }
+
     /// <param name="optionsType">The options record whose limits apply, named in the messages (e.g. <c>SqliteJournalOptions</c>).</param>
     public static void ValidateAppend(AppendRequest request, int maxEventsPerAppend, int maxEventBytes, string optionsType)
     {

@@ -29,21 +29,6 @@ public sealed class AppendConflictException(TopicName topic, ulong? expectedHead
 }
 
 /// <summary>
-/// An append with <see cref="AppendRequest.RejectDuplicateKeys"/> carried an idempotency key the
-/// topic already recorded within the window; nothing of the append was written.
-/// </summary>
-public sealed class DuplicateKeyException(TopicName topic, string key, ulong originalSequence)
-    : JournalException($"Topic '{topic}' already holds idempotency key '{key}' (sequence {originalSequence}); nothing was appended.")
-{
-    public TopicName Topic { get; } = topic;
-
-    public string Key { get; } = key;
-
-    /// <summary>The sequence number the key was first appended with.</summary>
-    public ulong OriginalSequence { get; } = originalSequence;
-}
-
-/// <summary>
 /// The journal has as many writes waiting as its limit allows; this one was refused and nothing
 /// of it was written. Retry later (an HTTP layer answers 503 with Retry-After).
 /// </summary>

@@ -155,6 +155,43 @@ public sealed partial class SqliteJournal : IEventJournal, ISnapshotStorage
         }, cancellationToken);
     }
 
+    public Task<IReadOnlyDictionary<string, ulong>> FindIdempotencyKeysAsync(TopicName topic, IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
+    {
+        JournalArguments.ValidateKeys(topic, keys);
+        if (keys.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, ulong>>(new Dictionary<string, ulong>());
+        }
+
+        var cutoff = (_options.TimeProvider.GetUtcNow() - _options.IdempotencyWindow).ToUnixTimeMilliseconds();
+        return Read<IReadOnlyDictionary<string, ulong>>(connection =>
+        {
+            var found = new Dictionary<string, ulong>(StringComparer.Ordinal);
+            // A parameter per key, in chunks well under SQLite's limit on parameters.
+            foreach (var chunk in keys.Chunk(500))
+            {
+                using var command = connection.CreateCommand();
+                var names = string.Join(", ", chunk.Select((_, i) => $"$k{i}"));
+                command.CommandText = "SELECT key, seq FROM idempotency_keys WHERE topic_id = (SELECT id FROM topics WHERE name = $name) " +
+                    $"AND recorded_at > $cutoff AND key IN ({names});";
+                command.Parameters.AddWithValue("$name", topic.Value);
+                command.Parameters.AddWithValue("$cutoff", cutoff);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    command.Parameters.AddWithValue($"$k{i}", chunk[i]);
+                }
+
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    found[reader.GetString(0)] = (ulong)reader.GetInt64(1);
+                }
+            }
+
+            return found;
+        }, cancellationToken);
+    }
+
     public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxTopics);

@@ -190,13 +190,8 @@ internal sealed class SqliteWriteSession : IDisposable
         for (var i = 0; i < events.Count; i++)
         {
             var item = events[i];
-            if (item.IdempotencyKey is { } key && FindRecentKey(id, key, nowMs) is { } original)
+            if (!request.KeysChecked && item.IdempotencyKey is { } key && FindRecentKey(id, key, nowMs) is { } original)
             {
-                if (request.RejectDuplicateKeys)
-                {
-                    throw new DuplicateKeyException(request.Topic, key, original); // the savepoint undoes what this append wrote
-                }
-
                 acknowledged[i] = new AppendedEvent(original, Duplicate: true);
                 continue;
             }

@@ -18,9 +18,9 @@ public static class TopicPersistence
     public const string QueryId = "eventactors.persistence.query";
 
     /// <summary>
-    /// The plugins' definitions, and the serializer binding that keeps <see cref="Journal.NewEvent"/>
-    /// off Akka's JSON default wherever a journal serializes it (Akka.Persistence.Sql does; our
-    /// plugins store its fields in columns and never serialize it).
+    /// The plugins' definitions, and the serializer bindings that keep <see cref="Journal.NewEvent"/>
+    /// and <see cref="TopicSnapshot"/> off Akka's JSON default wherever a store serializes them
+    /// (Akka.Persistence.Sql does both; our plugins store an event's fields in columns).
     /// </summary>
     public static Config Plugins { get; } = ConfigurationFactory.ParseString($$"""
         {{JournalId}} {
@@ -40,9 +40,10 @@ public static class TopicPersistence
           page-size = 1000
         }
         akka.actor {
-          serializers.eventactors-event = "{{typeof(NewEventSerializer).AssemblyQualifiedNameShort()}}"
+          serializers.eventactors = "{{typeof(TopicSerializer).AssemblyQualifiedNameShort()}}"
           serialization-bindings {
-            "{{typeof(Journal.NewEvent).AssemblyQualifiedNameShort()}}" = eventactors-event
+            "{{typeof(Journal.NewEvent).AssemblyQualifiedNameShort()}}" = eventactors
+            "{{typeof(TopicSnapshot).AssemblyQualifiedNameShort()}}" = eventactors
           }
         }
         """);

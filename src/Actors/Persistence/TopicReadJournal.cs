@@ -60,7 +60,7 @@ public sealed class TopicReadJournal : IReadJournal, ICurrentEventsByPersistence
                 if (page.Events.Count > 0)
                 {
                     var envelopes = page.Events.Select(e => new EventEnvelope(new Sequence((long)e.Sequence), persistenceId, (long)e.Sequence,
-                        new NewEvent(e.Data, e.Type), e.Timestamp.ToUnixTimeMilliseconds(), tags: [])).ToList();
+                        new NewEvent(e.Data, e.Type), e.Timestamp.UtcTicks, tags: [])).ToList();
                     return Option<(ulong, IReadOnlyList<EventEnvelope>)>.Create((page.Events[^1].Sequence, envelopes));
                 }
 

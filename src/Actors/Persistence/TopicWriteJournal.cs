@@ -21,8 +21,9 @@ namespace EventActors.Actors.Persistence;
 /// head and writes nothing otherwise. That check and the unique (topic, sequence) key are what
 /// turn a second writer of a topic away: its batch fails, and Akka stops that actor.</para>
 /// <para>What cannot be stored (a persistence id that is not a topic name, another payload
-/// type, an event over the journal's limits, an idempotency key already recorded) is rejected:
-/// nothing is written and the actor is told through <c>OnPersistRejected</c>.</para>
+/// type, an event over the journal's limits) is rejected: nothing is written and the actor is
+/// told through <c>OnPersistRejected</c>. Idempotency keys are the writer's to check before it
+/// persists (<see cref="IIdempotencyKeys"/>); the journal records them with their events.</para>
 /// </remarks>
 public sealed class TopicWriteJournal : AsyncWriteJournal
 {
@@ -55,11 +56,13 @@ public sealed class TopicWriteJournal : AsyncWriteJournal
             return null!; // Akka reads null as "every write succeeded"
         }
 
-        // Nothing of this call was written and the cause is the store's, not the payload's: a
-        // failure, which stops the actor (its view of the topic's head can no longer be trusted).
-        if (results.All(r => r is not null and not RejectedWrite))
+        // A cause of the store's, not the payload's (a conflict, an unreachable database, a
+        // commit whose outcome is unknown) fails the whole call, which stops the actor: its view
+        // of the topic's head can no longer be trusted. Akka reads an exception returned in the
+        // list as a rejection (nothing written, the actor goes on), so only payload problems are.
+        if (results.FirstOrDefault(r => r is not null and not RejectedWrite) is { } failure)
         {
-            throw results[0]!;
+            throw failure;
         }
 
         return results.Select(r => r is RejectedWrite rejected ? rejected.InnerException : r).ToImmutableList();
@@ -111,7 +114,7 @@ public sealed class TopicWriteJournal : AsyncWriteJournal
             }
             catch (Exception failure)
             {
-                var outcome = failure is ArgumentException or DuplicateKeyException ? new RejectedWrite(failure) : failure;
+                var outcome = failure is ArgumentException ? new RejectedWrite(failure) : failure;
                 foreach (var index in indexes)
                 {
                     results[index] = outcome;
@@ -124,7 +127,7 @@ public sealed class TopicWriteJournal : AsyncWriteJournal
     {
         try
         {
-            return _journal.AppendAsync(new AppendRequest(topic, (ulong)(firstSequence - 1), events) { RejectDuplicateKeys = true });
+            return _journal.AppendAsync(new AppendRequest(topic, (ulong)(firstSequence - 1), events) { KeysChecked = true });
         }
         catch (ArgumentException invalid)
         {
@@ -171,7 +174,7 @@ public sealed class TopicWriteJournal : AsyncWriteJournal
     /// <summary>A stored event as Akka replays it; the idempotency key is not carried (it lives in the key table, not with the event).</summary>
     internal static Persistent ToPersistent(string persistenceId, StoredEvent stored) =>
         new(new NewEvent(stored.Data, stored.Type), (long)stored.Sequence, persistenceId, manifest: null, isDeleted: false,
-            sender: ActorRefs.NoSender, writerGuid: null, timestamp: stored.Timestamp.ToUnixTimeMilliseconds());
+            sender: ActorRefs.NoSender, writerGuid: null, timestamp: stored.Timestamp.UtcTicks);
 
     public override async Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken = default) =>
         TopicName.TryParse(persistenceId, out var topic, out _) && await _journal.GetTopicAsync(topic, cancellationToken).ConfigureAwait(false) is { } info

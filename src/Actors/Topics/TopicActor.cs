@@ -1,365 +1,176 @@
 using Akka.Actor;
 using Akka.Event;
+using Akka.Persistence;
 using EventActors.Actors.Journal;
+using EventActors.Actors.Persistence;
 using EventActors.Protocol;
 
 namespace EventActors.Actors.Topics;
 
 /// <summary>
-/// The single writer of one topic. Recovers the topic's epoch and head from the journal, batches
-/// publishes that arrive while an append is in flight into the next append, acknowledges only
-/// after the commit, keeps the newest events in a ring and pushes them to subscribers with
+/// The single writer of one topic, an Akka.Persistence actor whose persistence id is the topic's
+/// name. Recovers its state from its latest snapshot and the events after it, batches publishes
+/// that arrive while a write is in flight into the next atomic write, acknowledges only once the
+/// journal has committed, keeps the newest events in a ring and pushes them to subscribers with
 /// credit. Passivates when idle.
 /// </summary>
-public sealed class TopicActor : ReceiveActor, IWithUnboundedStash, IWithTimers
+/// <remarks>
+/// <para>Concerns live in partial files: publishing (<c>TopicActor.Publishing.cs</c>) and the
+/// topic's state beside its events, saved as snapshots: creation, delete, retention
+/// (<c>TopicActor.State.cs</c>).</para>
+/// <para>A topic exists from its first publish: subscribing to a topic that does not exist yet
+/// waits for its first event under the epoch it will be created with, and writes nothing.</para>
+/// </remarks>
+public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
 {
     private readonly TopicName _topic;
-    private readonly IEventJournal _journal;
+    private readonly TopicServices _services;
     private readonly TopicSettings _settings;
     private readonly EventRing _ring;
     private readonly TopicSubscribers _subscribers;
-    private readonly List<(Publish Publish, IActorRef ReplyTo)> _waiting = [];
-    private ILoggingAdapter? _log; // made on first use: most topics never log, and there may be a great many topics
-    private TopicInfo _info = null!;
-    private bool _appending;
-    private bool _trimming;
+    private TopicSnapshot? _state;  // null until recovered; a provisional one while the topic does not exist
+    private bool _exists;
+    private ulong _head;            // the last sequence number committed and pushed: what subscribers and readers are told
+    private Queue<(long Sequence, NewEvent Event)>? _replayed; // the newest events replayed, for the ring; recovery only
     private bool _handingOff;
 
-    public TopicActor(TopicName topic, IEventJournal journal, TopicSettings settings)
+    public TopicActor(TopicName topic, TopicServices services, TopicSettings settings)
     {
         _topic = topic;
-        _journal = journal;
+        _services = services;
         _settings = settings;
         _ring = new EventRing(settings.RingSize, settings.RingMaxBytes);
         _subscribers = new TopicSubscribers(topic, Self);
-        Recovering();
+        Recover<SnapshotOffer>(OnSnapshotOffer);
+        Recover<NewEvent>(OnReplayed);
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+        Live();
     }
 
-    private ILoggingAdapter Log => _log ??= Context.GetLogger();
-
-    public static Props Props(TopicName topic, IEventJournal journal, TopicSettings settings) =>
-        Akka.Actor.Props.Create(() => new TopicActor(topic, journal, settings));
-
-    public IStash Stash { get; set; } = null!;
+    public override string PersistenceId => _topic.Value;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart()
+    private TopicSnapshot State => _state ?? throw new InvalidOperationException("The topic has not recovered yet.");
+
+    public static Props Props(TopicName topic, TopicServices services, TopicSettings settings) =>
+        Akka.Actor.Props.Create(() => new TopicActor(topic, services, settings));
+
+    private void OnSnapshotOffer(SnapshotOffer offer)
     {
-        Recover();
+        _state = (TopicSnapshot)offer.Snapshot;
+        _exists = true;
+        _lastSnapshotSequence = offer.Metadata.SequenceNr;
+    }
+
+    private void OnReplayed(NewEvent replayed)
+    {
+        // Only the newest events can go in the ring; they are encoded once recovery is done.
+        _replayed ??= new Queue<(long, NewEvent)>();
+        _replayed.Enqueue((LastSequenceNr, replayed));
+        if (_replayed.Count > _settings.RingSize)
+        {
+            _replayed.Dequeue();
+        }
+
+        if (_state is null)
+        {
+            // Events without a snapshot: written before topics kept their state in snapshots, or
+            // the snapshot was lost. Their epoch is unknown, so the topic takes a new one; a
+            // client holding an old id is told stale-epoch and gets what is retained. Saved below.
+            _state = TopicSnapshot.New(_services.Time.GetUtcNow()) with { FirstRetained = (ulong)LastSequenceNr };
+            _adopted = true;
+        }
+    }
+
+    private void OnRecovered()
+    {
+        _head = (ulong)LastSequenceNr;
+        if (_state is null && _head > 0)
+        {
+            _state = TopicSnapshot.New(_services.Time.GetUtcNow()) with { FirstRetained = _head + 1 }; // every event trimmed, no snapshot
+            _adopted = true;
+        }
+
+        _exists |= _state is not null;
+        _state ??= TopicSnapshot.New(_services.Time.GetUtcNow()); // provisional: saved by the first publish
+        foreach (var (sequence, replayed) in _replayed ?? [])
+        {
+            if ((ulong)sequence > State.EpochStart && (ulong)sequence >= State.FirstRetained)
+            {
+                _ring.Add(new CommittedEvent(State.Epoch, (ulong)sequence, replayed.Type?.Value, replayed.Data.Span));
+            }
+        }
+
+        _replayed = null;
+        Context.Parent.Tell(new TopicRecovered(_topic));
+        SetReceiveTimeout(_settings.IdleTimeout);
         if (_settings.Retention is { MaxAge: not null })
         {
             Timers.StartPeriodicTimer(ApplyRetention.Instance, ApplyRetention.Instance, _settings.RetentionInterval ?? TimeSpan.FromMinutes(1));
         }
-    }
 
-    private void Recover() =>
-        _journal.CreateTopicAsync(_topic).PipeTo(Self, success: info => new Recovered(info), failure: error => new RecoveryFailed(error));
-
-    private void Recovering()
-    {
-        Receive<Recovered>(recovered =>
+        if (_adopted)
         {
-            _info = recovered.Info;
-            _ring.Clear();
-            SetReceiveTimeout(_settings.IdleTimeout);
-            Become(Live);
-            Stash.UnstashAll();
-        });
-        Receive<RecoveryFailed>(failed =>
-        {
-            // Nothing can be served without the topic's state: answer everyone, then stop; the
-            // registry starts a fresh actor (and a fresh recovery) for the next message.
-            Log.Error(failed.Cause, "Topic {0} could not recover its state from the journal", _topic.Value);
-            var reason = $"The journal could not provide the state of topic '{_topic}': {failed.Cause.Message}";
-            foreach (var stashed in Stash.ClearStash())
-            {
-                switch (stashed.Message)
-                {
-                    case Subscribe subscribe:
-                        // The subscriber watches nothing yet: without an answer it would wait forever.
-                        subscribe.Subscriber.Tell(new SubscribeRejected(_topic, reason), Self);
-                        break;
-                    case Publish:
-                        stashed.Sender.Tell(new PublishRejected(_topic, reason, OutcomeUnknown: false), Self);
-                        break;
-                    case GetTopicStatus or DeleteTopic:
-                        stashed.Sender.Tell(new TopicUnavailable(_topic, reason), Self);
-                        break;
-                }
-            }
-
-            Context.Stop(Self);
-        });
-        ReceiveAny(_ => Stash.Stash());
+            Log.Warning("Topic {0} has events but no saved state; it continues under a new epoch, {1}", _topic.Value, State.Epoch);
+            SaveState(new StateChange.Adopt(State));
+        }
     }
 
     private void Live()
     {
-        Receive<Publish>(publish =>
+        Command<Publish>(publish =>
         {
             _waiting.Add((publish, Sender));
-            AppendWaiting();
+            StartBatch();
         });
-        Receive<Appended>(OnAppended);
-        Receive<ApplyRetention>(_ => Trim());
-        Receive<Trimmed>(trimmed =>
+        Command<Subscribe>(OnSubscribe);
+        Command<GrantCredit>(grant => _subscribers.Grant(Sender, grant.Credit, _ring, State.Epoch, _head));
+        Command<CaughtUp>(caughtUp => _subscribers.CaughtUp(caughtUp.Subscriber, caughtUp.Epoch, caughtUp.Position, _ring, State.Epoch, _head));
+        Command<Unsubscribe>(unsubscribe => Unwatch(unsubscribe.Subscriber));
+        Command<Terminated>(terminated => Unwatch(terminated.ActorRef));
+        Command<GetTopicStatus>(_ =>
         {
-            _trimming = false;
-            if (trimmed.Info is { } info && info.Epoch == _info.Epoch)
-            {
-                _info = _info with { FirstSequence = Math.Max(_info.FirstSequence, info.FirstSequence) };
-            }
+            Sender.Tell(_exists ? new TopicStatus(State.Describe(_topic, _head), _subscribers.Count) : new TopicNotFound(_topic));
+            PassivateIfAbsent();
         });
-        Receive<TrimFailed>(failed =>
-        {
-            _trimming = false;
-            Log.Warning(failed.Cause, "Applying retention to topic {0} failed; it is tried again later", _topic.Value);
-        });
-        Receive<AppendFailed>(OnAppendFailed);
-        Receive<Subscribe>(OnSubscribe);
-        Receive<GrantCredit>(grant => _subscribers.Grant(Sender, grant.Credit, _ring, _info.Epoch, _info.Head));
-        Receive<CaughtUp>(caughtUp => _subscribers.CaughtUp(caughtUp.Subscriber, caughtUp.Epoch, caughtUp.Position, _ring, _info.Epoch, _info.Head));
-        Receive<Unsubscribe>(unsubscribe => Unwatch(unsubscribe.Subscriber));
-        Receive<Terminated>(terminated => Unwatch(terminated.ActorRef));
-        Receive<GetTopicStatus>(_ => Sender.Tell(new TopicStatus(_info, _subscribers.Count)));
-        Receive<DeleteTopic>(_ =>
-        {
-            if (_appending)
-            {
-                Stash.Stash(); // the write in flight finishes first: deleting under it would fence it
-            }
-            else
-            {
-                BeginDelete(Sender);
-            }
-        });
-        Receive<HandOff>(_ =>
+        Command<DeleteTopic>(_ => OnDeleteTopic(Sender));
+        CommandPublishing();
+        CommandState();
+        Command<HandOff>(_ =>
         {
             _handingOff = true;
             StopIfHandedOff();
         });
-        Receive<ReceiveTimeout>(_ =>
+        Command<ReceiveTimeout>(_ =>
         {
-            if (_subscribers.Count == 0 && !_appending && _waiting.Count == 0)
+            if (IsIdle)
             {
                 Context.Parent.Tell(new Passivate(_topic));
             }
         });
     }
 
-    private void AppendWaiting()
+    /// <summary>No subscriber and nothing in flight: the topic may passivate.</summary>
+    private bool IsIdle => _subscribers.Count == 0 && _waiting.Count == 0 && _batch is null && _stateChange is null && _pendingDeletes.Count == 0;
+
+    /// <summary>A topic that does not exist and serves no one passivates at once: asking about random names must not keep actors alive.</summary>
+    private void PassivateIfAbsent()
     {
-        if (_appending || _waiting.Count == 0)
+        if (!_exists && IsIdle)
         {
-            return;
+            Context.Parent.Tell(new Passivate(_topic));
         }
-
-        // Everything that arrived while the previous append was in flight goes in this one, up
-        // to the per-append limit; each publisher's own events stay together and atomic.
-        var batch = new List<(Publish Publish, IActorRef ReplyTo)>();
-        var events = new List<NewEvent>();
-        var taken = 0;
-        while (taken < _waiting.Count && (events.Count == 0 || events.Count + _waiting[taken].Publish.Events.Count <= _settings.MaxEventsPerAppend))
-        {
-            batch.Add(_waiting[taken]);
-            events.AddRange(_waiting[taken].Publish.Events);
-            taken++;
-        }
-
-        _waiting.RemoveRange(0, taken);
-        _appending = true;
-        var request = new AppendRequest(_topic, _info.Head, events) { ExpectedEpoch = _info.Epoch };
-        _journal.AppendAsync(request).PipeTo(Self,
-            success: result => new Appended(batch, events, result),
-            failure: error => new AppendFailed(batch, error));
-    }
-
-    private void OnAppended(Appended appended)
-    {
-        _appending = false;
-        var result = appended.Result;
-        var committed = new List<CommittedEvent>(appended.Events.Count);
-        for (var i = 0; i < appended.Events.Count; i++)
-        {
-            if (!result.Events[i].Duplicate)
-            {
-                var newEvent = appended.Events[i];
-                committed.Add(new CommittedEvent(result.Epoch, result.Events[i].Sequence, newEvent.Type?.Value, newEvent.Data.Span));
-            }
-        }
-
-        _info = _info with { Head = result.Head };
-        var offset = 0;
-        foreach (var (publish, replyTo) in appended.Batch)
-        {
-            var count = publish.Events.Count;
-            replyTo.Tell(new PublishAccepted(_topic, result.Epoch, result.Events.Skip(offset).Take(count).ToArray()), Self);
-            offset += count;
-        }
-
-        if (committed.Count > 0)
-        {
-            var batch = committed.ToArray();
-            foreach (var committedEvent in batch)
-            {
-                _ring.Add(committedEvent);
-            }
-
-            _subscribers.Committed(batch, _ring, _info.Epoch, _info.Head);
-            if (_settings.Retention is { MaxEvents: { } maxEvents } && _info.RetainedCount > maxEvents)
-            {
-                Trim();
-            }
-        }
-
-        ContinueAfterAppend();
-    }
-
-    private void OnAppendFailed(AppendFailed failed)
-    {
-        _appending = false;
-        var rejected = new PublishRejected(_topic, failed.Cause.Message, OutcomeUnknown(failed.Cause));
-        foreach (var (_, replyTo) in failed.Batch)
-        {
-            replyTo.Tell(rejected, Self);
-        }
-
-        if (failed.Cause is AppendConflictException)
-        {
-            // Someone else wrote this topic: our head and ring are stale. Re-read the state;
-            // subscribers behind the new head will be sent to the journal.
-            Log.Warning("Topic {0} was written by another writer; re-reading its state", _topic.Value);
-            _journal.GetTopicAsync(_topic).PipeTo(Self,
-                success: info => info is null ? new RecoveryFailed(new InvalidOperationException("topic vanished")) : new Recovered(info),
-                failure: error => new RecoveryFailed(error));
-            Become(Refreshing);
-            return;
-        }
-
-        ContinueAfterAppend();
-    }
-
-    /// <summary>
-    /// Whether a failed append may still have been committed: only a journal that says so (a
-    /// connection that broke mid-commit) or a failure it did not classify. A refusal (overload,
-    /// conflict, unreachable before sending) wrote nothing.
-    /// </summary>
-    private static bool OutcomeUnknown(Exception cause) => cause switch
-    {
-        JournalUnreachableException unreachable => unreachable.OutcomeUnknown,
-        JournalException or ArgumentException => false,
-        _ => true,
-    };
-
-    private void Refreshing()
-    {
-        Receive<Recovered>(recovered =>
-        {
-            var epochChanged = recovered.Info.Epoch != _info.Epoch;
-            _info = recovered.Info;
-            _ring.Clear();
-            if (epochChanged)
-            {
-                _subscribers.Reset(_info.Epoch, ResetReason.TopicDeleted);
-            }
-            else
-            {
-                _subscribers.FeedAll(_ring, _info.Epoch, _info.Head);
-            }
-
-            Become(Live);
-            Stash.UnstashAll();
-            AppendWaiting();
-            StopIfHandedOff();
-        });
-        Receive<RecoveryFailed>(failed => throw new JournalUnavailableException(_topic, failed.Cause));
-        ReceiveAny(_ => Stash.Stash());
-    }
-
-    /// <summary>
-    /// Applies retention in the background. Trimming removes only a prefix and never moves the
-    /// head, so appends and subscribers go on; a reader that asks for trimmed history is told.
-    /// </summary>
-    private void Trim()
-    {
-        if (_trimming || _settings.Retention is not { } retention)
-        {
-            return;
-        }
-
-        _trimming = true;
-        _journal.TrimAsync(_topic, retention).PipeTo(Self,
-            success: result => new Trimmed(result.Topic),
-            failure: error => new TrimFailed(error));
-    }
-
-    private void ContinueAfterAppend()
-    {
-        if (Stash.Count > 0)
-        {
-            Stash.UnstashAll(); // a DeleteTopic waited for the append to finish
-            return;
-        }
-
-        AppendWaiting();
-        StopIfHandedOff();
-    }
-
-    /// <summary>Passivation completes only with no write in flight: every publisher gets its answer.</summary>
-    private void StopIfHandedOff()
-    {
-        if (_handingOff && !_appending && _waiting.Count == 0)
-        {
-            Context.Stop(Self);
-        }
-    }
-
-    private void BeginDelete(IActorRef replyTo)
-    {
-        DeleteAndRecreateAsync(_journal, _topic)
-            .PipeTo(Self, success: info => new Recreated(info, replyTo), failure: error => new DeleteFailed(error, replyTo));
-        Become(Deleting);
-    }
-
-    private static async Task<TopicInfo> DeleteAndRecreateAsync(IEventJournal journal, TopicName topic)
-    {
-        await journal.DeleteTopicAsync(topic).ConfigureAwait(false);
-        return await journal.CreateTopicAsync(topic).ConfigureAwait(false);
-    }
-
-    private void Deleting()
-    {
-        Receive<Recreated>(recreated =>
-        {
-            _info = recreated.Info;
-            _ring.Clear();
-            _subscribers.Reset(_info.Epoch, ResetReason.TopicDeleted);
-            recreated.ReplyTo.Tell(new TopicDeleted(_topic, _info.Epoch), Self);
-            Become(Live);
-            Stash.UnstashAll();
-            AppendWaiting();
-            StopIfHandedOff();
-        });
-        Receive<DeleteFailed>(failed =>
-        {
-            // How far the delete got is unknown: the state is re-read by a fresh actor, which
-            // the next message starts; everyone waiting here is answered first.
-            failed.ReplyTo.Tell(new TopicUnavailable(_topic, failed.Cause.Message), Self);
-            throw new JournalUnavailableException(_topic, failed.Cause);
-        });
-        Receive<Publish>(publish => _waiting.Add((publish, Sender)));
-        ReceiveAny(_ => Stash.Stash());
     }
 
     private void OnSubscribe(Subscribe subscribe)
     {
-        var plan = ResumePlan.Resolve(subscribe.Start, new TopicPosition(_info.Epoch, _info.Head, _info.FirstSequence));
+        var plan = ResumePlan.Resolve(subscribe.Start, new TopicPosition(State.Epoch, _head, Math.Min(State.FirstRetained, _head + 1)));
         Context.Watch(subscribe.Subscriber);
         _subscribers.Add(subscribe.Subscriber, plan.After, 0);
         ReportSubscriberCount();
-        subscribe.Subscriber.Tell(new Subscribed(_topic, _info.Epoch, plan.After, plan.Reset), Self);
-        _subscribers.Grant(subscribe.Subscriber, subscribe.Credit, _ring, _info.Epoch, _info.Head);
+        subscribe.Subscriber.Tell(new Subscribed(_topic, State.Epoch, plan.After, plan.Reset), Self);
+        _subscribers.Grant(subscribe.Subscriber, subscribe.Credit, _ring, State.Epoch, _head);
     }
 
     private void Unwatch(IActorRef subscriber)
@@ -373,28 +184,25 @@ public sealed class TopicActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 
     private void ReportSubscriberCount() => Context.Parent.Tell(new SubscriberCountChanged(_topic, _subscribers.Count), Self);
 
-    private sealed record Recovered(TopicInfo Info);
+    /// <summary>Passivation completes only with nothing in flight: every publisher gets its answer, every started change is saved.</summary>
+    private void StopIfHandedOff()
+    {
+        if (_handingOff && _waiting.Count == 0 && _batch is null && _stateChange is null && _pendingDeletes.Count == 0)
+        {
+            Context.Stop(Self);
+        }
+    }
 
-    private sealed record Trimmed(TopicInfo? Info);
-
-    private sealed record TrimFailed(Exception Cause);
+    protected override void PostStop()
+    {
+        // Whatever is still unanswered (the actor failed, or stopped after a rejected write) is
+        // answered now: nobody waits for a reply that cannot come.
+        AnswerUnfinished(new InvalidOperationException($"Topic '{_topic}' stopped before it could write this; nothing of it was acknowledged."));
+        base.PostStop();
+    }
 
     private sealed class ApplyRetention : INotInfluenceReceiveTimeout
     {
         public static readonly ApplyRetention Instance = new();
     }
-
-    private sealed record RecoveryFailed(Exception Cause);
-
-    private sealed record Recreated(TopicInfo Info, IActorRef ReplyTo);
-
-    private sealed record DeleteFailed(Exception Cause, IActorRef ReplyTo);
-
-    private sealed record Appended(IReadOnlyList<(Publish Publish, IActorRef ReplyTo)> Batch, IReadOnlyList<NewEvent> Events, AppendResult Result);
-
-    private sealed record AppendFailed(IReadOnlyList<(Publish Publish, IActorRef ReplyTo)> Batch, Exception Cause);
 }
-
-/// <summary>The journal could not give a topic its state; the topic actor stops and is started afresh on demand.</summary>
-public sealed class JournalUnavailableException(TopicName topic, Exception inner)
-    : Exception($"The journal could not provide the state of topic '{topic}': {inner.Message}", inner);

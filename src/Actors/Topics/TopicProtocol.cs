@@ -64,8 +64,12 @@ public sealed record GrantCredit(int Credit) : INotInfluenceReceiveTimeout, IDea
     public static GrantCredit For(int credit) => (uint)credit < (uint)Shared.Length ? Shared[credit] : new GrantCredit(credit);
 }
 
-/// <summary>The subscriber is behind the topic's memory: read the journal after <paramref name="After"/>, then send <see cref="CaughtUp"/>.</summary>
-public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong After) : IDeadLetterSuppression;
+/// <summary>
+/// The subscriber is behind the topic's memory: read the journal after <paramref name="After"/>
+/// up to <paramref name="Through"/> (the head when this was sent), then send <see cref="CaughtUp"/>.
+/// What the journal no longer holds of that range was trimmed.
+/// </summary>
+public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong After, ulong Through) : IDeadLetterSuppression;
 
 /// <summary>
 /// The subscriber has written everything through <paramref name="Position"/> of
@@ -74,8 +78,11 @@ public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong Af
 /// </summary>
 public sealed record CaughtUp(IActorRef Subscriber, TopicEpoch Epoch, ulong Position) : INotInfluenceReceiveTimeout, IDeadLetterSuppression;
 
-/// <summary>The topic began a new epoch (it was deleted): the subscriber continues from its start.</summary>
-public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ResetReason Reason) : IDeadLetterSuppression;
+/// <summary>
+/// The topic began a new epoch (it was deleted): the subscriber continues from its start, after
+/// <paramref name="After"/> (sequence numbers go on from the old head; they never restart).
+/// </summary>
+public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ulong After, ResetReason Reason) : IDeadLetterSuppression;
 
 public sealed record Unsubscribe(IActorRef Subscriber) : IDeadLetterSuppression;
 
@@ -84,7 +91,10 @@ public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage, INotInflue
 
 public sealed record TopicStatus(TopicInfo Info, int Subscribers);
 
-/// <summary>Deletes the topic's history; the topic goes on under a new epoch. Answered with <see cref="TopicDeleted"/> (or <see cref="TopicUnavailable"/>).</summary>
+/// <summary>The answer to <see cref="GetTopicStatus"/> or <see cref="DeleteTopic"/> for a topic that was never published to (or whose state is gone).</summary>
+public sealed record TopicNotFound(TopicName Topic);
+
+/// <summary>Deletes the topic's history; the topic goes on under a new epoch. Answered with <see cref="TopicDeleted"/> (or <see cref="TopicNotFound"/>, <see cref="TopicUnavailable"/>).</summary>
 public sealed record DeleteTopic(TopicName Topic) : ITopicMessage;
 
 public sealed record TopicDeleted(TopicName Topic, TopicEpoch NewEpoch);
@@ -106,6 +116,13 @@ public sealed record SubscriberCounts(IReadOnlyDictionary<TopicName, int> ByTopi
 /// <summary>A topic actor asks its registry to stop it: it has been idle.</summary>
 internal sealed record Passivate(TopicName Topic);
 
+/// <summary>
+/// A topic actor tells its registry that it has recovered its state: until then the registry
+/// keeps what it forwarded, to answer it should the recovery fail (Akka.Persistence stashes a
+/// recovering actor's messages and drops them when the recovery fails).
+/// </summary>
+internal sealed record TopicRecovered(TopicName Topic);
+
 /// <summary>Settings of every topic actor.</summary>
 /// <param name="RingSize">Events kept in memory for subscribers slightly behind.</param>
 /// <param name="RingMaxBytes">Encoded bytes the ring may hold, whatever <paramref name="RingSize"/> says.</param>
@@ -113,5 +130,9 @@ internal sealed record Passivate(TopicName Topic);
 /// <param name="MaxEventsPerAppend">Events one journal append may carry when publishes are batched.</param>
 /// <param name="Retention">What each topic keeps; null keeps everything.</param>
 /// <param name="RetentionInterval">How often a topic applies the age limit of its retention.</param>
+/// <param name="SnapshotEvery">
+/// Events between two snapshots of a topic's state: a recovering topic replays at most this many
+/// events (which also refill its ring), however long its history.
+/// </param>
 public sealed record TopicSettings(int RingSize, long RingMaxBytes, TimeSpan IdleTimeout, int MaxEventsPerAppend = 1000,
-    Retention? Retention = null, TimeSpan? RetentionInterval = null);
+    Retention? Retention = null, TimeSpan? RetentionInterval = null, int SnapshotEvery = 1000);

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using EventActors.Actors.Journal;
 using EventActors.Protocol;
 
 namespace EventActors.Actors.Topics;
@@ -21,6 +20,7 @@ public sealed class TopicRegistry : ReceiveActor
     private readonly Dictionary<TopicName, IActorRef> _topics = [];
     private readonly Dictionary<TopicName, List<(object Message, IActorRef Sender)>> _passivating = [];
     private readonly Dictionary<TopicName, int> _subscriberCounts = [];
+    private readonly Dictionary<TopicName, List<(object Message, IActorRef Sender)>> _recovering = [];
     private IActorRef? _stopRequestedBy;
 
     public TopicRegistry(Func<TopicName, Props> topicProps)
@@ -45,6 +45,17 @@ public sealed class TopicRegistry : ReceiveActor
             }
 
             TopicActorFor(message.Topic).Forward(message);
+            if (_recovering.TryGetValue(message.Topic, out var unanswered))
+            {
+                unanswered.Add((message, Sender));
+            }
+        });
+        Receive<TopicRecovered>(recovered =>
+        {
+            if (_topics.TryGetValue(recovered.Topic, out var actor) && ReferenceEquals(actor, Sender))
+            {
+                _recovering.Remove(recovered.Topic);
+            }
         });
         Receive<Passivate>(passivate =>
         {
@@ -62,11 +73,17 @@ public sealed class TopicRegistry : ReceiveActor
             // A topic actor is named after its topic (topic names are valid actor names).
             var topic = TopicName.Parse(terminated.ActorRef.Path.Name);
             _subscriberCounts.Remove(topic);
+            if (_recovering.Remove(topic, out var unanswered))
+            {
+                AnswerUnrecovered(topic, unanswered);
+            }
+
             if (_topics.Remove(topic) && _passivating.Remove(topic, out var buffered) && _stopRequestedBy is null)
             {
                 foreach (var (message, sender) in buffered)
                 {
                     TopicActorFor(topic).Tell(message, sender);
+                    _recovering[topic].Add((message, sender));
                 }
             }
 
@@ -99,8 +116,8 @@ public sealed class TopicRegistry : ReceiveActor
         });
     }
 
-    public static Props Props(IEventJournal journal, TopicSettings settings) =>
-        Akka.Actor.Props.Create(() => new TopicRegistry(topic => TopicActor.Props(topic, journal, settings)));
+    public static Props Props(TopicServices services, TopicSettings settings) =>
+        Akka.Actor.Props.Create(() => new TopicRegistry(topic => TopicActor.Props(topic, services, settings)));
 
     /// <summary>A failed topic is stopped, never restarted: its subscribers resubscribe from their exact positions.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
@@ -121,9 +138,35 @@ public sealed class TopicRegistry : ReceiveActor
             // Topic names are valid actor names: dotted segments of letters, digits, '_' and '-'.
             actor = Context.Watch(Context.ActorOf(_topicProps(topic), topic.Value));
             _topics[topic] = actor;
+            _recovering[topic] = [];
         }
 
         return actor;
+    }
+
+    /// <summary>
+    /// A topic actor stopped before it recovered (its journal did not answer): Akka.Persistence
+    /// dropped what it had stashed, so everyone who sent it something is answered here, or a
+    /// publisher would wait out its timeout and a stream would wait for ever.
+    /// </summary>
+    private void AnswerUnrecovered(TopicName topic, List<(object Message, IActorRef Sender)> unanswered)
+    {
+        var reason = $"Topic '{topic}' could not recover its state from the journal.";
+        foreach (var (message, sender) in unanswered)
+        {
+            switch (message)
+            {
+                case Publish:
+                    sender.Tell(new PublishRejected(topic, reason, OutcomeUnknown: false));
+                    break;
+                case Subscribe subscribe:
+                    subscribe.Subscriber.Tell(new SubscribeRejected(topic, reason));
+                    break;
+                case GetTopicStatus or DeleteTopic:
+                    sender.Tell(new TopicUnavailable(topic, reason));
+                    break;
+            }
+        }
     }
 }
 

@@ -61,23 +61,14 @@ internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
         }
     }
 
-    /// <summary>The topic starts over under a new epoch: everyone continues from its beginning.</summary>
-    public void Reset(TopicEpoch epoch, ResetReason reason)
+    /// <summary>The topic starts over under a new epoch, numbered after <paramref name="after"/>: everyone continues from its beginning.</summary>
+    public void Reset(TopicEpoch epoch, ulong after, ResetReason reason)
     {
         foreach (var state in _byRef.Values)
         {
-            state.Position = 0;
+            state.Position = after;
             state.CatchingUp = false;
-            state.Ref.Tell(new TopicReset(topic, epoch, reason), topicActor);
-        }
-    }
-
-    /// <summary>The ring no longer matches the journal (another writer appended): everyone behind reads the journal.</summary>
-    public void FeedAll(EventRing ring, TopicEpoch epoch, ulong head)
-    {
-        foreach (var state in _byRef.Values)
-        {
-            Feed(state, ring, epoch, head);
+            state.Ref.Tell(new TopicReset(topic, epoch, after, reason), topicActor);
         }
     }
 
@@ -95,7 +86,7 @@ internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
         else
         {
             state.CatchingUp = true;
-            state.Ref.Tell(new CatchUpRequired(topic, epoch, state.Position), topicActor);
+            state.Ref.Tell(new CatchUpRequired(topic, epoch, state.Position, head), topicActor);
         }
     }
 

@@ -13,7 +13,7 @@ namespace EventActors.Host.Configuration;
 /// <see cref="ServerOptions"/> read from it. Later layers win:
 /// appsettings*.json &lt; hocon/eventactors.conf &lt; the <c>--config</c> file &lt; environment
 /// variables &lt; the command line &lt; the short forms <c>--data-dir</c>, <c>--journal</c>,
-/// <c>--postgres</c>, <c>--demo</c>.
+/// <c>--postgres</c>, <c>--akka-sql-provider</c>, <c>--akka-sql</c>, <c>--demo</c>.
 /// </summary>
 public static class NodeConfigurationLoader
 {
@@ -262,8 +262,8 @@ public static class NodeConfigurationLoader
     };
 
     /// <summary>
-    /// <c>--data-dir PATH</c>, <c>--journal sqlite|postgres</c>, <c>--postgres "&lt;connection string&gt;"</c>
-    /// and <c>--demo</c>, as the top layer: they win over every other source, as they always have.
+    /// <c>--data-dir PATH</c>, <c>--journal sqlite|postgres|akka-sql</c>, <c>--postgres "&lt;connection string&gt;"</c>,
+    /// <c>--akka-sql-provider NAME</c>, <c>--akka-sql "&lt;connection string&gt;"</c> and <c>--demo</c>, as the top layer: they win over every other source, as they always have.
     /// </summary>
     private static Config ShortForms(ConfigurationManager configuration, bool demo)
     {
@@ -278,14 +278,31 @@ public static class NodeConfigurationLoader
         if (configuration["journal"] is { Length: > 0 } journal)
         {
             // An unknown name stops the start, naming the choices as the option spells them.
-            Set(nameof(ServerOptions.Journal), Enum.TryParse<JournalKind>(journal, ignoreCase: true, out var kind) && Enum.IsDefined(kind) && !char.IsAsciiDigit(journal[0])
+            Set(nameof(ServerOptions.Journal), Enum.TryParse<JournalKind>(journal.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var kind)
+                && Enum.IsDefined(kind) && !char.IsAsciiDigit(journal[0])
                 ? kind.ToString()
-                : throw new ConfigurationException($"--journal must be sqlite or postgres, not '{journal}'"));
+                : throw new ConfigurationException($"--journal must be sqlite, postgres or akka-sql, not '{journal}'"));
         }
 
         if (configuration["postgres"] is { Length: > 0 } postgres)
         {
             Set(nameof(ServerOptions.PostgresConnectionString), postgres);
+        }
+
+        var provider = configuration["akka-sql-provider"];
+        var akkaSqlConnection = configuration["akka-sql"];
+        if (provider is { Length: > 0 } || akkaSqlConnection is { Length: > 0 })
+        {
+            var akkaSql = Section(section, Storage.AkkaSqlOptions.Section);
+            if (provider is { Length: > 0 })
+            {
+                akkaSql.GetOrCreateKey(nameof(Storage.AkkaSqlOptions.ProviderName)).NewValue(new HoconLiteral { Value = provider });
+            }
+
+            if (akkaSqlConnection is { Length: > 0 })
+            {
+                akkaSql.GetOrCreateKey(nameof(Storage.AkkaSqlOptions.ConnectionString)).NewValue(new HoconLiteral { Value = akkaSqlConnection });
+            }
         }
 
         if (demo)

@@ -80,7 +80,8 @@ internal sealed partial class SettingsReader
         where T : struct, Enum
     {
         var text = Text(key, "a name");
-        var name = System.Enum.GetNames<T>().FirstOrDefault(name => name.Equals(text, StringComparison.OrdinalIgnoreCase));
+        // "akka-sql" names AkkaSql: hyphens separate words where the names run them together.
+        var name = System.Enum.GetNames<T>().FirstOrDefault(name => name.Equals(text.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase));
         return name is not null
             ? System.Enum.Parse<T>(name)
             : throw Error(key, $": '{text}' is not one of {string.Join(", ", System.Enum.GetNames<T>())}");

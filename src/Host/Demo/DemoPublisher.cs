@@ -12,7 +12,7 @@ namespace EventActors.Host.Demo;
 /// seconds. It publishes through the topic actors, as the HTTP endpoint does, so every event is
 /// journaled and resumable like any other. A failed publish is logged and the next tick goes on.
 /// </summary>
-public sealed partial class DemoPublisher(EventActorsNode node, ILogger<DemoPublisher> logger) : BackgroundService
+internal sealed partial class DemoPublisher(EventActorsNode node, ILogger<DemoPublisher> logger) : BackgroundService
 {
     /// <summary>One price per symbol per tick.</summary>
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);

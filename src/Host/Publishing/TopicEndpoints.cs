@@ -13,6 +13,7 @@ internal static class TopicEndpoints
     private const int DefaultHistoryLimit = 100;
     private const int MaxHistoryLimit = 1000; // one page of JSON history; guards response size
     private const int MaxListLimit = 1000;
+    private const int StateReadsAtOnce = 16; // the topic list's reads of stored state in flight: a page costs the journal little at a time
 
     /// <summary>
     /// The node is captured, not bound from the request's services: resolving a parameter from
@@ -30,9 +31,10 @@ internal static class TopicEndpoints
     }
 
     /// <summary>
-    /// A journal that cannot answer (PostgreSQL down, overloaded) is a 503 with Retry-After on
-    /// every route that reads it, not a 500: the client should come back, nothing is broken. These
-    /// routes read the journal before they return their result, so the filter sees every failure.
+    /// A journal that cannot answer (PostgreSQL down, overloaded, a topic that could not recover)
+    /// is a 503 with Retry-After on every route that reads it, not a 500: the client should come
+    /// back, nothing is broken. These routes read before they return their result, so the filter
+    /// sees every failure.
     /// </summary>
     private static async ValueTask<object?> JournalUnavailableAs503(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
@@ -40,7 +42,7 @@ internal static class TopicEndpoints
         {
             return await next(invocation);
         }
-        catch (Exception error) when (error is JournalException && !invocation.HttpContext.Response.HasStarted)
+        catch (Exception error) when (error is JournalException or AskTimeoutException && !invocation.HttpContext.Response.HasStarted)
         {
             invocation.HttpContext.Response.Headers.RetryAfter = "1";
             return Results.Problem(title: "Journal unavailable", detail: error.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
@@ -65,20 +67,22 @@ internal static class TopicEndpoints
             return problem!.ToResult();
         }
 
-        var page = await node.Journal.ReadAsync(name, after, (int)limit, cancellationToken: context.RequestAborted);
-        if (page.Topic is not { } info)
+        if (await StatusAsync(context, name, node) is not { Info: var info })
         {
             return new Problem(404, "No such topic", $"Topic '{name}' has no events and was never created.").ToResult();
         }
 
+        // Read through the read journal, up to the head the topic reported: what is missing at the
+        // start of that range was trimmed (retention only ever removes a topic's oldest events).
+        var events = limit == 0 ? [] : await node.History.ReadAsync(name, after, info.Head, (int)limit, context.RequestAborted);
         return Results.Json(new
         {
             topic = name.Value,
             epoch = info.Epoch.ToString(),
             head = info.Head,
             firstSequence = info.FirstSequence,
-            trimmed = info.IsTrimmedAfter(after),
-            events = page.Events.Select(e => new
+            trimmed = info.IsTrimmedAfter(after) || (events.Count > 0 && events[0].Sequence > after + 1),
+            events = events.Select(e => new
             {
                 id = new EventCursor(info.Epoch, e.Sequence).ToString(),
                 sequence = e.Sequence,
@@ -101,16 +105,9 @@ internal static class TopicEndpoints
             return refused;
         }
 
-        if (await node.Journal.GetTopicAsync(name, context.RequestAborted) is null)
-        {
-            return new Problem(404, "No such topic", $"Topic '{name}' does not exist.").ToResult();
-        }
-
-        return await node.Topics.Ask<object>(new GetTopicStatus(name), TimeSpan.FromSeconds(10), context.RequestAborted) switch
-        {
-            TopicStatus status => Results.Json(Describe(status.Info, status.Subscribers)),
-            var other => Unavailable(context, other),
-        };
+        return await StatusAsync(context, name, node) is { } status
+            ? Results.Json(Describe(status.Info, status.Subscribers))
+            : new Problem(404, "No such topic", $"Topic '{name}' does not exist.").ToResult();
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, EventActorsNode node, RequestAuthorization authorization)
@@ -139,23 +136,28 @@ internal static class TopicEndpoints
             after = afterName;
         }
 
-        var topics = new List<TopicInfo>();
-        while (topics.Count < (int)limit)
+        var names = new List<TopicName>();
+        while (names.Count < (int)limit)
         {
-            // Pages of the journal until the answer is full or the journal has no more: a
-            // filtered page may be short, and a short answer means "no more" to a client.
-            var page = await node.Journal.ListTopicsAsync(after, (int)limit, context.RequestAborted);
-            topics.AddRange(page.Where(info => AccessPolicy.MayRead(grants, authorization.Options.PublicTopics, info.Topic)).Take((int)limit - topics.Count));
+            // Pages of the catalog until the answer is full or there are no more: a filtered page
+            // may be short, and a short answer means "no more" to a client.
+            var page = await node.Journal.Catalog.ListAsync(after, (int)limit, context.RequestAborted);
+            names.AddRange(page.Where(name => AccessPolicy.MayRead(grants, authorization.Options.PublicTopics, name)).Take((int)limit - names.Count));
             if (page.Count < (int)limit)
             {
                 break;
             }
 
-            after = page[^1].Topic;
+            after = page[^1];
         }
 
+        // Each topic's stored state, read without starting its actor, a few at a time.
+        var topics = new TopicInfo?[names.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, names.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = StateReadsAtOnce, CancellationToken = context.RequestAborted },
+            async (i, token) => topics[i] = await node.StoredStates.ReadAsync(names[i], token));
         var counts = (await node.Topics.Ask<SubscriberCounts>(GetSubscriberCounts.Instance, TimeSpan.FromSeconds(10), context.RequestAborted)).ByTopic;
-        return Results.Json(new { topics = topics.Select(info => Describe(info, counts.GetValueOrDefault(info.Topic))) });
+        return Results.Json(new { topics = topics.OfType<TopicInfo>().Select(info => Describe(info, counts.GetValueOrDefault(info.Topic))) });
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext context, string topic, EventActorsNode node, RequestAuthorization authorization)
@@ -170,29 +172,24 @@ internal static class TopicEndpoints
             return refused;
         }
 
-        if (await node.Journal.GetTopicAsync(name, context.RequestAborted) is null)
-        {
-            return new Problem(404, "No such topic", $"Topic '{name}' does not exist.").ToResult();
-        }
-
         return await node.Topics.Ask<object>(new DeleteTopic(name), TimeSpan.FromSeconds(30), context.RequestAborted) switch
         {
             TopicDeleted deleted => Results.Json(new { topic = name.Value, epoch = deleted.NewEpoch.ToString() }),
-            var other => Unavailable(context, other),
+            TopicNotFound => new Problem(404, "No such topic", $"Topic '{name}' does not exist.").ToResult(),
+            TopicUnavailable unavailable => throw new TopicUnavailableException(unavailable),
+            var other => throw new InvalidOperationException($"A topic answered {nameof(DeleteTopic)} with {other.GetType().Name}"),
         };
     }
 
-    /// <summary>A topic whose journal did not answer: 503 with Retry-After, as for the journal itself.</summary>
-    private static IResult Unavailable(HttpContext context, object answer)
-    {
-        if (answer is not TopicUnavailable unavailable)
+    /// <summary>The topic's status from its actor, or null when it does not exist; a topic whose journal did not answer is a 503 (<see cref="JournalUnavailableAs503"/>).</summary>
+    private static async Task<TopicStatus?> StatusAsync(HttpContext context, TopicName name, EventActorsNode node) =>
+        await node.Topics.Ask<object>(new GetTopicStatus(name), TimeSpan.FromSeconds(10), context.RequestAborted) switch
         {
-            throw new InvalidOperationException($"A topic answered with {answer.GetType().Name}");
-        }
-
-        context.Response.Headers.RetryAfter = "1";
-        return Results.Problem(title: "Journal unavailable", detail: unavailable.Reason, statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
+            TopicStatus status => status,
+            TopicNotFound => null,
+            TopicUnavailable unavailable => throw new TopicUnavailableException(unavailable),
+            var other => throw new InvalidOperationException($"A topic answered {nameof(GetTopicStatus)} with {other.GetType().Name}"),
+        };
 
     private static object Describe(TopicInfo info, int? subscribers) => new
     {
@@ -224,3 +221,6 @@ internal static class TopicEndpoints
         return false;
     }
 }
+
+/// <summary>A topic answered that its journal could not give it its state.</summary>
+internal sealed class TopicUnavailableException(TopicUnavailable answer) : JournalException(answer.Reason);

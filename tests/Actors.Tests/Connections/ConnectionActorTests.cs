@@ -29,13 +29,9 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
     private static readonly TopicEpoch Epoch = TopicEpoch.Parse("epoch000");
     private static readonly TopicEpoch NewEpoch = TopicEpoch.Parse("epoch001");
 
-    private RecordingJournal _journal = null!;
+    private GatedJournal _journal = null!;
 
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _journal = new RecordingJournal(Sqlite);
-    }
+    protected override IEventJournal PluginJournal(SqliteJournal sqlite) => _journal = new GatedJournal(sqlite);
 
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
 
@@ -73,7 +69,7 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
             Reader = new ResponseReader(pipe.Reader, test.DefaultTimeout);
             Registry = test.CreateTestProbe();
             Lifetime = new StreamLifetime(Abort.Token);
-            Actor = test.Sys.ActorOf(ConnectionActor.Props(request, pipe.Writer, Registry.Ref, test._journal, settings, Abort.Token, Lifetime));
+            Actor = test.Sys.ActorOf(ConnectionActor.Props(request, pipe.Writer, Registry.Ref, test.History, settings, Abort.Token, Lifetime));
         }
 
         public Pipe Pipe { get; }
@@ -321,11 +317,11 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         var stream = Open(StartPosition.Earliest.Instance);
         var topic = await stream.SubscribedAsync(epoch, after: 0);
 
-        topic.Send(stream.Actor, new CatchUpRequired(Orders, epoch, 0));
+        topic.Send(stream.Actor, new CatchUpRequired(Orders, epoch, 0, 10));
 
         await stream.ReadEventsAsync(epoch, 1, 10);
         Assert.Equal(new CaughtUp(stream.Actor, epoch, 10), topic.ExpectMsg<CaughtUp>());
-        Assert.Equal([(0UL, 3), (3UL, 3), (6UL, 3), (9UL, 3)], _journal.Reads); // pages of CatchUpPageSize
+        Assert.Equal([0UL, 3, 6, 9], _journal.ReadsAfter); // pages of CatchUpPageSize
         topic.Send(stream.Actor, DeliveryOf(Orders, epoch, 11, 11)); // live again, from the topic
         await stream.ReadEventsAsync(epoch, 11, 11);
     }
@@ -337,11 +333,11 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         var stream = Open(StartPosition.Earliest.Instance);
         var topic = await stream.SubscribedAsync(epoch, after: 0);
 
-        topic.Send(stream.Actor, new CatchUpRequired(Orders, epoch, 0));
+        topic.Send(stream.Actor, new CatchUpRequired(Orders, epoch, 0, 6));
 
         await stream.ReadEventsAsync(epoch, 1, 6);
         Assert.Equal(new CaughtUp(stream.Actor, epoch, 6), topic.ExpectMsg<CaughtUp>());
-        Assert.Equal([(0UL, 3), (3UL, 3)], _journal.Reads);
+        Assert.Equal([0UL, 3], _journal.ReadsAfter);
     }
 
     [Fact]
@@ -353,7 +349,7 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         var stream = Open(StartPosition.Earliest.Instance);
         var topic = await stream.SubscribedAsync(epoch, after: 0);
 
-        stream.Actor.Tell(new CatchUpRequired(Orders, epoch, 0), new EqualActorRef(topic.Ref));
+        stream.Actor.Tell(new CatchUpRequired(Orders, epoch, 0, 4), new EqualActorRef(topic.Ref));
 
         await stream.ReadEventsAsync(epoch, 1, 4);
         Assert.Equal(new CaughtUp(stream.Actor, epoch, 4), topic.ExpectMsg<CaughtUp>());
@@ -367,7 +363,7 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         var stream = Open(StartPosition.Earliest.Instance, requestedId: null);
         var topic = await stream.SubscribedAsync(epoch, after: 0);
 
-        topic.Send(stream.Actor, new CatchUpRequired(Orders, epoch, 0));
+        topic.Send(stream.Actor, new CatchUpRequired(Orders, epoch, 0, 10));
 
         await stream.ReadEventsAsync(epoch, 1, 3);
         var reset = await stream.ReadResetAsync(continuesAfter: $"{new EventCursor(epoch, 7)}"); // 4..7 are gone
@@ -414,12 +410,13 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         topic.Send(stream.Actor, DeliveryOf(Orders, Epoch, 1, 2));
         await stream.ReadEventsAsync(Epoch, 1, 2);
 
-        topic.Send(stream.Actor, new TopicReset(Orders, NewEpoch, ResetReason.TopicDeleted));
-        topic.Send(stream.Actor, DeliveryOf(Orders, NewEpoch, 1, 2));
+        // Sequence numbers go on across a delete: the new epoch's first event is 3.
+        topic.Send(stream.Actor, new TopicReset(Orders, NewEpoch, 2, ResetReason.TopicDeleted));
+        topic.Send(stream.Actor, DeliveryOf(Orders, NewEpoch, 3, 4));
 
-        var reset = await stream.ReadResetAsync(continuesAfter: "epoch001-0");
+        var reset = await stream.ReadResetAsync(continuesAfter: "epoch001-2");
         Assert.Equal("topic-deleted", reset.GetProperty("reason").GetString());
-        await stream.ReadEventsAsync(NewEpoch, 1, 2); // sequence 1 again: it is a new epoch's
+        await stream.ReadEventsAsync(NewEpoch, 3, 4);
     }
 
     // ---- When a topic actor goes ----------------------------------------------------------------
@@ -570,53 +567,5 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         stream.Reader.AssertNothingMoreWritten();
         Scheduler.Advance(HeartbeatInterval);
         Assert.True((await stream.Reader.ReadFrameAsync()).IsHeartbeat); // the timer still runs
-    }
-
-    /// <summary>
-    /// The real journal, with the reads the connection makes recorded, and a hook that runs before
-    /// each read so that a test can change the journal between two pages.
-    /// </summary>
-    private sealed class RecordingJournal(IEventJournal inner) : IEventJournal
-    {
-        private readonly List<(ulong After, int MaxEvents)> _reads = [];
-
-        public Func<ulong, Task> BeforeRead { get; set; } = _ => Task.CompletedTask;
-
-        public IReadOnlyList<(ulong After, int MaxEvents)> Reads
-        {
-            get
-            {
-                lock (_reads)
-                {
-                    return [.. _reads];
-                }
-            }
-        }
-
-        public async Task<EventPage> ReadAsync(TopicName topic, ulong after, int maxEvents, ulong through = IEventJournal.MaxSequence, CancellationToken cancellationToken = default)
-        {
-            lock (_reads)
-            {
-                _reads.Add((after, maxEvents));
-            }
-
-            await BeforeRead(after);
-            return await inner.ReadAsync(topic, after, maxEvents, through, cancellationToken);
-        }
-
-        public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken = default) => inner.AppendAsync(request, cancellationToken);
-
-        public Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.CreateTopicAsync(topic, cancellationToken);
-
-        public Task<TopicInfo?> GetTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.GetTopicAsync(topic, cancellationToken);
-
-        public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default) =>
-            inner.ListTopicsAsync(after, maxTopics, cancellationToken);
-
-        public Task<TrimResult> TrimAsync(TopicName topic, Retention retention, CancellationToken cancellationToken = default) => inner.TrimAsync(topic, retention, cancellationToken);
-
-        public Task<bool> DeleteTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.DeleteTopicAsync(topic, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

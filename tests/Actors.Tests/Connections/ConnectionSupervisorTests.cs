@@ -41,7 +41,7 @@ public sealed class ConnectionSupervisorTests : SqliteJournalTest
         var abort = new CancellationTokenSource();
         var lifetime = new StreamLifetime(abort.Token);
         var request = new StreamRequest(TopicSet.Create(Orders), [StartPosition.Live.Instance], MultiTopic: false, null);
-        var props = ConnectionActor.Props(request, pipe.Writer, _registry.Ref, Sqlite, Settings, abort.Token, lifetime);
+        var props = ConnectionActor.Props(request, pipe.Writer, _registry.Ref, History, Settings, abort.Token, lifetime);
 
         _supervisor.Tell(new ConnectionSupervisor.Open(props, lifetime), ActorRefs.NoSender);
 

@@ -17,6 +17,8 @@ public sealed class SqlitePluginContractTests : OurPluginContractTests
 
     protected override string QueryPluginId => TopicPersistence.QueryId;
 
+    protected override IEventJournal Journal => _journal;
+
     protected override Task<(Config, Setup?)> StartJournalAsync()
     {
         _directory = TemporaryDirectory.Create("sqlite-plugin");
@@ -38,6 +40,8 @@ public sealed class PostgresPluginContractTests : OurPluginContractTests
     private PostgresJournal _journal = null!;
 
     protected override string QueryPluginId => TopicPersistence.QueryId;
+
+    protected override IEventJournal Journal => _journal;
 
     protected override async Task<(Config, Setup?)> StartJournalAsync()
     {

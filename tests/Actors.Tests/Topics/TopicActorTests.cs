@@ -1,32 +1,55 @@
-using EventActors.Actors.Journal;
 using Akka.Actor;
+using EventActors.Actors.Journal;
+using EventActors.Actors.Persistence;
 using EventActors.Actors.Tests.Journal;
+using EventActors.Actors.Tests.Persistence;
 using EventActors.Actors.Topics;
 using EventActors.Protocol;
 using Xunit;
 
 namespace EventActors.Actors.Tests.Topics;
 
-/// <summary>The topic actor against a real SQLite journal.</summary>
+/// <summary>The topic actor as an Akka.Persistence actor on a real SQLite journal, through its plugins.</summary>
 public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
 {
     private static readonly TopicName Topic = TopicName.Parse("tests.topic");
     private GatedJournal _journal = null!;
 
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _journal = new GatedJournal(Sqlite);
-    }
+    protected override IEventJournal PluginJournal(SqliteJournal sqlite) => _journal = new GatedJournal(sqlite);
 
-    private IActorRef StartTopic(int ringSize = 16, TimeSpan? idle = null) =>
-        Sys.ActorOf(TopicActor.Props(Topic, _journal, new TopicSettings(ringSize, long.MaxValue, idle ?? TimeSpan.FromMinutes(5))));
+    private static TopicSettings Settings(int ringSize = 16, TimeSpan? idle = null, Retention? retention = null, int snapshotEvery = 1000) =>
+        new(ringSize, long.MaxValue, idle ?? TimeSpan.FromMinutes(5), Retention: retention, RetentionInterval: TimeSpan.FromMilliseconds(50), SnapshotEvery: snapshotEvery);
+
+    private IActorRef StartTopic(TopicSettings? settings = null, TopicName? topic = null, TimeProvider? time = null) =>
+        Sys.ActorOf(TopicActor.Props(topic ?? Topic, Services(time), settings ?? Settings()));
+
+    private IActorRef StartRegistry(TopicSettings? settings = null) => Sys.ActorOf(TopicRegistry.Props(Services(), settings ?? Settings()));
+
+    private async Task<IActorRef> RestartAsync(IActorRef topic, TopicSettings? settings = null)
+    {
+        Assert.True(await topic.GracefulStop(DefaultTimeout));
+        return StartTopic(settings);
+    }
 
     private static Publish PublishOf(params string[] data) =>
         new(Topic, data.Select(d => new NewEvent(System.Text.Encoding.UTF8.GetBytes(d))).ToArray());
 
+    private static Publish PublishKeyed(params (string Data, string Key)[] events) =>
+        new(Topic, events.Select(e => new NewEvent(System.Text.Encoding.UTF8.GetBytes(e.Data), idempotencyKey: e.Key)).ToArray());
+
+    private void PublishAndExpect(IActorRef topic, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            topic.Tell(PublishOf($"e{i}"), TestActor);
+            ExpectMsg<PublishAccepted>();
+        }
+    }
+
+    private async Task<TopicInfo> StatusAsync(IActorRef topic) => (await topic.Ask<TopicStatus>(new GetTopicStatus(Topic), DefaultTimeout)).Info;
+
     [Fact]
-    public async Task Publishes_that_arrive_while_an_append_is_in_flight_go_into_the_next_append_together()
+    public async Task Publishes_that_arrive_while_a_write_is_in_flight_go_into_the_next_write_together()
     {
         var topic = StartTopic();
         _journal.HoldAppends();
@@ -38,28 +61,23 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
             topic.Tell(PublishOf($"waiting {i}"), TestActor);
         }
 
-        // The actor is idle but for the held append; an Ask it answers shows it has taken all 50.
+        // The actor is idle but for the held write; an Ask it answers shows it has taken all 50.
         Assert.Equal(0, (await topic.Ask<TopicStatus>(new GetTopicStatus(Topic), DefaultTimeout)).Subscribers);
         _journal.ReleaseAppends();
 
         var sequences = ReceiveN(51).Cast<PublishAccepted>().Select(a => a.Events.Single().Sequence).ToList();
         Assert.Equal(Enumerable.Range(1, 51).Select(i => (ulong)i), sequences);
-        Assert.Equal([1, 50], _journal.AppendSizes); // one append for the first, one for the 50 that waited
+        Assert.Equal([1, 50], _journal.AppendSizes); // one write for the first, one for the 50 that waited
     }
 
     [Fact]
     public void A_subscriber_without_credit_is_not_pushed_to_and_catches_up_when_credit_returns()
     {
-        var topic = StartTopic(ringSize: 1000);
+        var topic = StartTopic(Settings(ringSize: 1000));
         var subscriber = CreateTestProbe();
         topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 5));
         subscriber.ExpectMsg<Subscribed>();
-
-        for (var i = 0; i < 20; i++)
-        {
-            topic.Tell(PublishOf($"e{i}"), TestActor);
-            ExpectMsg<PublishAccepted>();
-        }
+        PublishAndExpect(topic, 20);
 
         var delivered = new List<ulong>();
         while (delivered.Count < 5)
@@ -84,23 +102,17 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     [Fact]
     public void A_subscriber_behind_the_ring_is_sent_to_the_journal_and_continues_from_where_it_caught_up()
     {
-        var topic = StartTopic(ringSize: 4);
-        for (var i = 0; i < 10; i++)
-        {
-            topic.Tell(PublishOf($"e{i}"), TestActor);
-            ExpectMsg<PublishAccepted>();
-        }
+        var topic = StartTopic(Settings(ringSize: 4));
+        PublishAndExpect(topic, 10);
 
         var subscriber = CreateTestProbe();
         topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Earliest.Instance, Credit: 100));
-        var subscribed = subscriber.ExpectMsg<Subscribed>();
-        Assert.Equal(0UL, subscribed.After);
+        Assert.Equal(0UL, subscriber.ExpectMsg<Subscribed>().After);
         var catchUp = subscriber.ExpectMsg<CatchUpRequired>();
-        Assert.Equal(0UL, catchUp.After);
+        Assert.Equal((0UL, 10UL), (catchUp.After, catchUp.Through));
 
         topic.Tell(new CaughtUp(subscriber.Ref, catchUp.Epoch, 8)); // read 1..8 from the journal
-        var rest = subscriber.ExpectMsg<Deliver>();
-        Assert.Equal([9UL, 10UL], rest.Events.Select(e => e.Sequence));
+        Assert.Equal([9UL, 10UL], subscriber.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
     }
 
     [Fact]
@@ -116,13 +128,11 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         }
 
         topic.Tell(PublishOf("shared"), TestActor);
-        var a = first.ExpectMsg<Deliver>().Events.Single();
-        var b = second.ExpectMsg<Deliver>().Events.Single();
-        Assert.Same(a, b); // encoded once
+        Assert.Same(first.ExpectMsg<Deliver>().Events.Single(), second.ExpectMsg<Deliver>().Events.Single()); // encoded once
     }
 
     [Fact]
-    public void A_topic_handed_off_during_an_append_answers_its_publisher_before_it_stops()
+    public void A_topic_handed_off_during_a_write_answers_its_publishers_before_it_stops()
     {
         var topic = StartTopic();
         Watch(topic);
@@ -140,14 +150,193 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     }
 
     [Fact]
+    public async Task A_topic_that_was_never_published_to_does_not_exist_and_subscribing_to_it_writes_nothing()
+    {
+        var topic = StartTopic();
+        Assert.IsType<TopicNotFound>(await topic.Ask<object>(new GetTopicStatus(Topic), DefaultTimeout));
+
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
+        var subscribed = subscriber.ExpectMsg<Subscribed>();
+        Assert.IsType<TopicNotFound>(await topic.Ask<object>(new GetTopicStatus(Topic), DefaultTimeout));
+        Assert.Null(await Sqlite.LoadSnapshotAsync(Topic.Value, new SnapshotRange(0, long.MaxValue, DateTime.MinValue, DateTime.MaxValue)));
+        Assert.Empty(await Sqlite.ListTopicsAsync(null, 10));
+
+        // The first publish creates it, under the epoch its subscriber was told.
+        topic.Tell(PublishOf("first"), TestActor);
+        Assert.Equal(subscribed.Epoch, ExpectMsg<PublishAccepted>().Epoch);
+        Assert.Equal(1UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
+        Assert.Equal(subscribed.Epoch, (await StatusAsync(topic)).Epoch);
+    }
+
+    [Fact]
+    public async Task A_restarted_topic_recovers_its_epoch_its_head_and_its_newest_events()
+    {
+        var topic = StartTopic();
+        PublishAndExpect(topic, 5);
+        var before = await StatusAsync(topic);
+
+        topic = await RestartAsync(topic);
+        Assert.Equal(before, await StatusAsync(topic));
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Earliest.Instance, Credit: 100));
+        subscriber.ExpectMsg<Subscribed>();
+        // Replayed into the ring: served from memory, not sent to the journal.
+        Assert.Equal([1UL, 2, 3, 4, 5], subscriber.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
+        topic.Tell(PublishOf("next"), TestActor);
+        Assert.Equal(6UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
+    }
+
+    [Fact]
+    public async Task A_topic_saves_its_state_every_so_many_events_and_a_restart_replays_only_what_follows()
+    {
+        var topic = StartTopic(Settings(snapshotEvery: 5));
+        PublishAndExpect(topic, 12);
+        var deadline = DateTime.UtcNow + DefaultTimeout;
+        while ((await Sqlite.LoadSnapshotAsync(Topic.Value, new SnapshotRange(0, long.MaxValue, DateTime.MinValue, DateTime.MaxValue)))?.Sequence != 10)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no snapshot was saved at event 10");
+        }
+
+        topic = await RestartAsync(topic, Settings(snapshotEvery: 5));
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, new StartPosition.After(new EventCursor((await StatusAsync(topic)).Epoch, 8)), Credit: 100));
+        subscriber.ExpectMsg<Subscribed>();
+        // Only 11 and 12 were replayed: 9 and 10 come from the journal.
+        Assert.Equal((8UL, 12UL), subscriber.ExpectMsg<CatchUpRequired>() is var catchUp ? (catchUp.After, catchUp.Through) : default);
+    }
+
+    [Fact]
+    public async Task A_retried_publish_with_a_recorded_key_is_answered_with_its_original_sequence_and_writes_nothing()
+    {
+        var topic = StartTopic();
+        topic.Tell(PublishKeyed(("order 1", "k1")), TestActor);
+        Assert.Equal(new AppendedEvent(1, false), ExpectMsg<PublishAccepted>().Events.Single());
+
+        topic.Tell(PublishKeyed(("order 1 again", "k1"), ("order 2", "k2"), ("order 2 again", "k2")), TestActor);
+        Assert.Equal([new AppendedEvent(1, true), new AppendedEvent(2, false), new AppendedEvent(2, true)], ExpectMsg<PublishAccepted>().Events);
+        topic.Tell(PublishKeyed(("order 2, much later", "k2")), TestActor);
+        Assert.Equal(new AppendedEvent(2, true), ExpectMsg<PublishAccepted>().Events.Single());
+
+        Assert.Equal([1, 1], _journal.AppendSizes); // the duplicates never reached the journal
+        Assert.Equal(2UL, (await StatusAsync(await RestartAsync(topic))).Head);
+    }
+
+    [Fact]
+    public async Task After_a_delete_the_topic_numbers_on_under_a_new_epoch_and_forgets_its_keys()
+    {
+        var topic = StartTopic();
+        topic.Tell(PublishKeyed(("a", "k"), ("b", "x"), ("c", "y")), TestActor);
+        var first = ExpectMsg<PublishAccepted>();
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
+        subscriber.ExpectMsg<Subscribed>();
+
+        topic.Tell(new DeleteTopic(Topic), TestActor);
+        var deleted = ExpectMsg<TopicDeleted>();
+        Assert.NotEqual(first.Epoch, deleted.NewEpoch);
+        Assert.Equal(new TopicReset(Topic, deleted.NewEpoch, 3, ResetReason.TopicDeleted), subscriber.ExpectMsg<TopicReset>());
+        var info = await StatusAsync(topic);
+        Assert.Equal((deleted.NewEpoch, 3UL, 4UL, 0UL), (info.Epoch, info.Head, info.FirstSequence, info.RetainedCount));
+
+        topic.Tell(PublishKeyed(("a again", "k")), TestActor);
+        var again = ExpectMsg<PublishAccepted>();
+        Assert.Equal((deleted.NewEpoch, new AppendedEvent(4, false)), (again.Epoch, again.Events.Single()));
+        Assert.Equal(4UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
+
+        // The old incarnation's events are gone from the journal, and a restart keeps the new one.
+        var deadline = DateTime.UtcNow + DefaultTimeout;
+        while ((await Sqlite.ReadAsync(Topic, 0, 10)).Events.Select(e => e.Sequence).First() != 4)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the deleted events are still in the journal");
+        }
+
+        Assert.Equal(info with { Head = 4 }, await StatusAsync(await RestartAsync(topic)));
+    }
+
+    [Fact]
+    public async Task Retention_keeps_the_newest_events_and_a_restarted_topic_remembers_what_was_trimmed()
+    {
+        var settings = Settings(retention: new Retention { MaxEvents = 3 });
+        var topic = StartTopic(settings);
+        PublishAndExpect(topic, 10);
+
+        var deadline = DateTime.UtcNow + DefaultTimeout;
+        while ((await Sqlite.ReadAsync(Topic, 0, 100)).Events is var events && events.Select(e => e.Sequence).FirstOrDefault() != 8)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the journal still holds {string.Join(",", events.Select(e => e.Sequence))}");
+        }
+
+        topic = await RestartAsync(topic, settings);
+        var info = await StatusAsync(topic);
+        Assert.Equal((10UL, 8UL), (info.Head, info.FirstSequence));
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, new StartPosition.After(new EventCursor(info.Epoch, 2)), Credit: 100));
+        var subscribed = subscriber.ExpectMsg<Subscribed>();
+        Assert.Equal((ResetReason.HistoryTrimmed, 7UL), (subscribed.Reset, subscribed.After));
+    }
+
+    [Fact]
+    public async Task Age_retention_trims_the_events_older_than_the_limit()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var topic = StartTopic(Settings(retention: new Retention { MaxAge = TimeSpan.FromHours(1) }), time: clock);
+        PublishAndExpect(topic, 3);
+        Assert.Equal(1UL, (await StatusAsync(topic)).FirstSequence);
+
+        clock.Advance(TimeSpan.FromHours(2)); // the events are now two hours old to the topic
+        var deadline = DateTime.UtcNow + DefaultTimeout;
+        while ((await StatusAsync(topic)).FirstSequence != 4)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the old events were not trimmed");
+        }
+    }
+
+    [Fact]
+    public async Task A_second_topic_actor_for_the_same_topic_is_fenced_and_never_acknowledges_a_write()
+    {
+        var first = StartTopic();
+        PublishAndExpect(first, 1);
+        var second = StartTopic(); // recovers head 1, as a second node that believes it owns the topic would
+        Assert.Equal(1UL, (await StatusAsync(second)).Head);
+        PublishAndExpect(first, 1); // the first writes on: head 2
+
+        Watch(second);
+        second.Tell(PublishOf("from the second"), TestActor);
+        Assert.IsType<PublishRejected>(ExpectMsg<object>());
+        ExpectTerminated(second);
+        Assert.Equal(["e0", "e0"], (await Sqlite.ReadAsync(Topic, 0, 10)).Events.Select(e => System.Text.Encoding.UTF8.GetString(e.Data.Span)));
+    }
+
+    [Fact]
+    public async Task Events_written_without_a_saved_state_are_adopted_under_a_new_epoch_that_then_stays()
+    {
+        var legacy = TopicName.Parse("tests.legacy");
+        var writer = Sys.ActorOf(PluginWriter.Props(legacy.Value, TestActor));
+        ExpectMsg<PluginWriter.Recovered>();
+        writer.Tell(PluginWriter.Write.Of("one", "two", "three"));
+        ExpectMsg<PluginWriter.Written>();
+        Assert.True(await writer.GracefulStop(DefaultTimeout));
+
+        var topic = StartTopic(topic: legacy);
+        var adopted = (await topic.Ask<TopicStatus>(new GetTopicStatus(legacy), DefaultTimeout)).Info;
+        Assert.Equal((3UL, 1UL), (adopted.Head, adopted.FirstSequence));
+        var deadline = DateTime.UtcNow + DefaultTimeout;
+        while (await Sqlite.LoadSnapshotAsync(legacy.Value, new SnapshotRange(0, long.MaxValue, DateTime.MinValue, DateTime.MaxValue)) is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the adopted state was not saved");
+        }
+
+        Assert.True(await topic.GracefulStop(DefaultTimeout));
+        var again = StartTopic(topic: legacy);
+        Assert.Equal(adopted, (await again.Ask<TopicStatus>(new GetTopicStatus(legacy), DefaultTimeout)).Info);
+    }
+
+    [Fact]
     public void A_catch_up_of_an_epoch_the_topic_has_left_is_ignored_and_the_new_epoch_is_delivered_from_its_start()
     {
-        var topic = StartTopic(ringSize: 2);
-        for (var i = 0; i < 5; i++)
-        {
-            topic.Tell(PublishOf($"old {i}"), TestActor);
-            ExpectMsg<PublishAccepted>();
-        }
+        var topic = StartTopic(Settings(ringSize: 2));
+        PublishAndExpect(topic, 5);
 
         var subscriber = CreateTestProbe();
         topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Earliest.Instance, Credit: 100));
@@ -157,51 +346,61 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         topic.Tell(new DeleteTopic(Topic), TestActor);
         ExpectMsg<TopicDeleted>();
         var reset = subscriber.ExpectMsg<TopicReset>();
+        Assert.Equal(5UL, reset.After);
         topic.Tell(new CaughtUp(subscriber.Ref, catchUp.Epoch, 5)); // late: from the old epoch
 
         topic.Tell(PublishOf("new 1"), TestActor);
         Assert.Equal(reset.Epoch, ExpectMsg<PublishAccepted>().Epoch);
-        Assert.Equal(1UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
+        Assert.Equal(6UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void A_failed_append_is_answered_with_a_rejection_that_says_whether_it_may_have_been_committed(bool brokeMidCommit)
+    public void A_failed_write_is_answered_with_a_rejection_that_says_whether_it_may_have_been_committed_and_a_fresh_actor_carries_on(bool brokeMidCommit)
     {
-        var topic = StartTopic();
-        _journal.FailAppendsWith = new JournalUnreachableException("the database went away", outcomeUnknown: brokeMidCommit);
-        topic.Tell(PublishOf("lost?"), TestActor);
+        var registry = StartRegistry();
+        registry.Tell(PublishOf("first"), TestActor);
+        ExpectMsg<PublishAccepted>();
+        var failing = LastSender;
+        Watch(failing);
 
+        _journal.FailAppendsWith = new JournalUnreachableException("the database went away", outcomeUnknown: brokeMidCommit);
+        registry.Tell(PublishOf("lost?"), TestActor);
         var rejected = ExpectMsg<PublishRejected>();
         Assert.Equal(brokeMidCommit, rejected.OutcomeUnknown);
         Assert.Contains("the database went away", rejected.Reason);
+        ExpectTerminated(failing); // its view of the head cannot be trusted any more
 
-        _journal.FailAppendsWith = null; // the topic goes on: the next publish is committed
-        topic.Tell(PublishOf("next"), TestActor);
-        Assert.Equal(1UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
+        _journal.FailAppendsWith = null; // a fresh actor recovers the head and goes on
+        registry.Tell(PublishOf("next"), TestActor);
+        Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
     }
 
     [Fact]
-    public void A_subscribe_waiting_on_a_recovery_that_fails_is_answered_with_the_failure()
+    public void Whoever_waits_on_a_recovery_that_fails_is_answered_with_the_failure()
     {
-        _journal.FailTopicCreation = true;
-        var topic = StartTopic();
+        _journal.FailSnapshotLoadsWith = new InvalidOperationException("the database is unreachable");
+        var registry = StartRegistry();
         var subscriber = CreateTestProbe();
-        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
-        _journal.ReleaseTopicCreation(); // the failure comes after the subscribe, which waits for it
-        Assert.Contains("the database is unreachable", subscriber.ExpectMsg<SubscribeRejected>().Reason);
+        registry.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
+        registry.Tell(PublishOf("waiting"), TestActor);
+        registry.Tell(new GetTopicStatus(Topic), TestActor);
+
+        Assert.Contains("could not recover", subscriber.ExpectMsg<SubscribeRejected>().Reason);
+        Assert.False(ExpectMsg<PublishRejected>().OutcomeUnknown);
+        ExpectMsg<TopicUnavailable>();
     }
 
     [Fact]
-    public void A_topic_handed_off_while_a_delete_waits_on_an_append_still_stops_once_both_are_done()
+    public void A_topic_handed_off_while_a_delete_waits_on_a_write_still_stops_once_both_are_done()
     {
         var topic = StartTopic();
         Watch(topic);
         _journal.HoldAppends();
         topic.Tell(PublishOf("in flight"), TestActor);
         _journal.WaitForHeldAppend();
-        topic.Tell(new DeleteTopic(Topic), TestActor); // waits for the append
+        topic.Tell(new DeleteTopic(Topic), TestActor); // waits for the write
         topic.Tell(HandOff.Instance);
         _journal.ReleaseAppends();
 
@@ -213,7 +412,7 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     [Fact]
     public async Task A_subscribe_that_reaches_the_registry_before_it_learns_of_a_stopped_topic_is_served_by_a_new_one()
     {
-        var registry = Sys.ActorOf(TopicRegistry.Props(_journal, new TopicSettings(16, long.MaxValue, TimeSpan.FromMinutes(5))));
+        var registry = StartRegistry();
         registry.Tell(PublishOf("first"), TestActor);
         ExpectMsg<PublishAccepted>();
         var first = LastSender;
@@ -221,17 +420,15 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         Assert.True(await first.GracefulStop(DefaultTimeout)); // stopped: the registry may not have seen it yet
         var subscriber = CreateTestProbe();
         registry.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Earliest.Instance, Credit: 10));
-        var subscribed = subscriber.ExpectMsg<Subscribed>();
+        Assert.Equal(0UL, subscriber.ExpectMsg<Subscribed>().After);
         Assert.NotSame(first, subscriber.LastSender);
-        Assert.Equal(0UL, subscribed.After);
-        // A fresh actor's ring is empty: the subscriber is sent to the journal for event 1 on.
-        Assert.Equal(0UL, subscriber.ExpectMsg<CatchUpRequired>().After);
+        Assert.Equal(1UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence); // replayed into the new actor's ring
     }
 
     [Fact]
     public async Task Stopping_all_topics_answers_what_reached_them_then_stops_the_registry()
     {
-        var registry = Sys.ActorOf(TopicRegistry.Props(_journal, new TopicSettings(16, long.MaxValue, TimeSpan.FromMinutes(5))));
+        var registry = StartRegistry();
         Watch(registry);
         registry.Tell(PublishOf("one"), TestActor);
         ExpectMsg<PublishAccepted>();
@@ -249,7 +446,7 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     [Fact]
     public async Task The_registry_passivates_an_idle_topic_and_starts_it_again_on_demand()
     {
-        var registry = Sys.ActorOf(TopicRegistry.Props(_journal, new TopicSettings(16, long.MaxValue, TimeSpan.FromMilliseconds(100))));
+        var registry = StartRegistry(Settings(idle: TimeSpan.FromMilliseconds(100)));
         registry.Tell(PublishOf("before"), TestActor);
         ExpectMsg<PublishAccepted>();
 
@@ -262,89 +459,5 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         registry.Tell(PublishOf("after"), TestActor);
         Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence); // recovered its head
         Assert.Equal(1, (await registry.Ask<ActiveTopicCount>(GetActiveTopicCount.Instance)).Count);
-    }
-
-    /// <summary>
-    /// The real journal behind a gate: appends can be held while a test queues more work, so
-    /// what the topic actor does meanwhile is observable without timing.
-    /// </summary>
-    private sealed class GatedJournal(IEventJournal inner) : IEventJournal
-    {
-        private readonly List<int> _appendSizes = [];
-        private TaskCompletionSource? _gate;
-        private readonly SemaphoreSlim _held = new(0);
-
-        public IReadOnlyList<int> AppendSizes
-        {
-            get
-            {
-                lock (_appendSizes)
-                {
-                    return [.. _appendSizes];
-                }
-            }
-        }
-
-        public void HoldAppends() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void WaitForHeldAppend() => Assert.True(_held.Wait(TimeSpan.FromMinutes(1)));
-
-        public void ReleaseAppends() => Interlocked.Exchange(ref _gate, null)?.SetResult();
-
-        private readonly TaskCompletionSource _creationReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Makes topic creation fail, as an unreachable database would, once <see cref="ReleaseTopicCreation"/> is called.</summary>
-        public bool FailTopicCreation { get; set; }
-
-        public void ReleaseTopicCreation() => _creationReleased.TrySetResult();
-
-        /// <summary>Makes every append fail with this, as the journal would report it.</summary>
-        public Exception? FailAppendsWith { get; set; }
-
-        public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken = default)
-        {
-            lock (_appendSizes)
-            {
-                _appendSizes.Add(request.Events.Count);
-            }
-
-            if (_gate is { } gate)
-            {
-                _held.Release();
-                await gate.Task;
-            }
-
-            if (FailAppendsWith is { } failure)
-            {
-                throw failure;
-            }
-
-            return await inner.AppendAsync(request, cancellationToken);
-        }
-
-        public async Task<TopicInfo> CreateTopicAsync(TopicName topic, CancellationToken cancellationToken = default)
-        {
-            if (FailTopicCreation)
-            {
-                await _creationReleased.Task;
-                throw new InvalidOperationException("the database is unreachable");
-            }
-
-            return await inner.CreateTopicAsync(topic, cancellationToken);
-        }
-
-        public Task<TopicInfo?> GetTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.GetTopicAsync(topic, cancellationToken);
-
-        public Task<EventPage> ReadAsync(TopicName topic, ulong after, int maxEvents, ulong through = IEventJournal.MaxSequence, CancellationToken cancellationToken = default) =>
-            inner.ReadAsync(topic, after, maxEvents, through, cancellationToken);
-
-        public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default) =>
-            inner.ListTopicsAsync(after, maxTopics, cancellationToken);
-
-        public Task<TrimResult> TrimAsync(TopicName topic, Retention retention, CancellationToken cancellationToken = default) => inner.TrimAsync(topic, retention, cancellationToken);
-
-        public Task<bool> DeleteTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.DeleteTopicAsync(topic, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -150,7 +150,7 @@ public sealed class TopicSubscribersTests : ActorTest
 
         Grant(subscriber, 8);
 
-        Assert.Equal(new CatchUpRequired(Topic, Epoch, 2), subscriber.ExpectMsg<CatchUpRequired>());
+        Assert.Equal(new CatchUpRequired(Topic, Epoch, 2, 10), subscriber.ExpectMsg<CatchUpRequired>());
         Assert.Same(_topicActor.Ref, subscriber.LastSender);
         Commit(1);
         Grant(subscriber, 5);
@@ -175,7 +175,7 @@ public sealed class TopicSubscribersTests : ActorTest
 
         CaughtUp(subscriber, Epoch, 5);
 
-        Assert.Equal(new CatchUpRequired(Topic, Epoch, 5), subscriber.ExpectMsg<CatchUpRequired>());
+        Assert.Equal(new CatchUpRequired(Topic, Epoch, 5, 8), subscriber.ExpectMsg<CatchUpRequired>());
         CaughtUp(subscriber, Epoch, 8);
         ExpectNothingSent(subscriber); // at the head: nothing to send
         Commit(1);
@@ -229,41 +229,22 @@ public sealed class TopicSubscribersTests : ActorTest
         Grant(catchingUp, 0);
         catchingUp.ExpectMsg<CatchUpRequired>();
 
-        _epoch = NewEpoch;
-        _head = 0;
+        _epoch = NewEpoch; // numbered on from the old head: the new epoch's events are 6, 7, ...
         _ring.Clear();
-        _subscribers.Reset(NewEpoch, ResetReason.TopicDeleted);
+        _subscribers.Reset(NewEpoch, _head, ResetReason.TopicDeleted);
 
         foreach (var subscriber in new[] { upToDate, catchingUp })
         {
-            Assert.Equal(new TopicReset(Topic, NewEpoch, ResetReason.TopicDeleted), subscriber.ExpectMsg<TopicReset>());
+            Assert.Equal(new TopicReset(Topic, NewEpoch, 5, ResetReason.TopicDeleted), subscriber.ExpectMsg<TopicReset>());
             Assert.Same(_topicActor.Ref, subscriber.LastSender);
         }
 
         Commit(2);
         foreach (var subscriber in new[] { upToDate, catchingUp })
         {
-            var deliver = ExpectDeliver(subscriber, 1, 2);
+            var deliver = ExpectDeliver(subscriber, 6, 7);
             Assert.All(deliver.Events, e => Assert.Equal(NewEpoch, e.Epoch));
         }
-    }
-
-    [Fact]
-    public void Feeding_everyone_after_another_writer_appended_sends_those_behind_to_the_journal()
-    {
-        var subscriber = CreateTestProbe();
-        var idle = CreateTestProbe();
-        _subscribers.Add(subscriber.Ref, after: 0, credit: 10);
-        _subscribers.Add(idle.Ref, after: 0, credit: 0);
-        Commit(2);
-        ExpectDeliver(subscriber, 1, 2);
-
-        _head = 7; // the journal says 3..7 exist; this topic's ring never saw them
-        _ring.Clear();
-        _subscribers.FeedAll(_ring, _epoch, _head);
-
-        Assert.Equal(new CatchUpRequired(Topic, Epoch, 2), subscriber.ExpectMsg<CatchUpRequired>());
-        ExpectNothingSent(idle); // no credit: it learns when it asks for more
     }
 
     [Fact]
@@ -299,7 +280,7 @@ public sealed class TopicSubscribersTests : ActorTest
 
     // The property below drives three subscribers that behave as connections do (they grant what
     // they are given, read the journal when told to and report how far they got) through random
-    // commits, grants, catch-ups, stale catch-ups, resets, foreign writes and re-subscriptions.
+    // commits, grants, catch-ups, stale catch-ups, resets and re-subscriptions.
 
     private abstract record Step;
 
@@ -314,8 +295,6 @@ public sealed class TopicSubscribersTests : ActorTest
 
     private sealed record ResetStep : Step;
 
-    private sealed record ForeignWriteStep(int Count) : Step;
-
     private sealed record ResubscribeStep(int Subscriber, int Percent, int Credit) : Step;
 
     private const int Subscribers = 3;
@@ -329,7 +308,6 @@ public sealed class TopicSubscribersTests : ActorTest
         (4, from i in AnySubscriber from percent in Gen.Choose(0, 100) select (Step)new CatchUpStep(i, percent)),
         (1, AnySubscriber.Select(Step (i) => new StaleCatchUpStep(i))),
         (1, Gen.Constant<Step>(new ResetStep())),
-        (1, Gen.Choose(1, 4).Select(Step (n) => new ForeignWriteStep(n))),
         (1, from i in AnySubscriber from percent in Gen.Choose(0, 100) from credit in Gen.Choose(0, 4)
             select (Step)new ResubscribeStep(i, percent, credit)),
     ]);
@@ -389,12 +367,12 @@ public sealed class TopicSubscribersTests : ActorTest
                                     break;
                                 case CatchUpRequired catchUp:
                                     Assert.False(model.CatchingUp, "told twice to read the journal");
-                                    Assert.Equal((model.Epoch, model.Position), (catchUp.Epoch, catchUp.After));
+                                    Assert.Equal((model.Epoch, model.Position, head), (catchUp.Epoch, catchUp.After, catchUp.Through));
                                     Assert.True(catchUp.After < head, "sent to the journal with nothing to read");
                                     model.CatchingUp = true;
                                     break;
                                 case TopicReset reset:
-                                    (model.Epoch, model.Position, model.CatchingUp) = (reset.Epoch, 0, false);
+                                    (model.Epoch, model.Position, model.CatchingUp) = (reset.Epoch, reset.After, false);
                                     break;
                                 default:
                                     Assert.Fail($"unexpected {message}");
@@ -446,14 +424,8 @@ public sealed class TopicSubscribersTests : ActorTest
                             break;
                         case ResetStep:
                             epoch = epochs[epochIndex = (epochIndex + 1) % epochs.Length];
-                            head = 0;
-                            ring.Clear();
-                            topic.Reset(epoch, ResetReason.TopicDeleted);
-                            break;
-                        case ForeignWriteStep foreign:
-                            head += (ulong)foreign.Count;
-                            ring.Clear();
-                            topic.FeedAll(ring, epoch, head);
+                            ring.Clear(); // the head stays: the new epoch numbers on from it
+                            topic.Reset(epoch, head, ResetReason.TopicDeleted);
                             break;
                         case ResubscribeStep resubscribe:
                             var i = resubscribe.Subscriber;

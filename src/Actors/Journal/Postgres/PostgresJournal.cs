@@ -22,7 +22,7 @@ public sealed partial class PostgresJournal : IEventJournal, ISnapshotStorage
     private readonly CancellationTokenSource _closing = new();
     private readonly ILogger _logger;
     private readonly string _schema;
-    private readonly string _readPage, _readTopic, _listTopics;
+    private readonly string _readPage, _readTopic, _listTopics, _findKeys;
     private readonly Lock _gate = new();
     private int _reconnecting;
     private int _pendingWrites;
@@ -47,6 +47,8 @@ public sealed partial class PostgresJournal : IEventJournal, ISnapshotStorage
             ") AS e ON true WHERE t.name = $1;";
         _readTopic = $"SELECT {PostgresRows.TopicColumns} FROM {_schema}.topics WHERE name = $1;";
         _listTopics = $"SELECT {PostgresRows.TopicColumns} FROM {_schema}.topics WHERE name > $1 ORDER BY name LIMIT $2;";
+        _findKeys = $"SELECT k.key, k.seq FROM {_schema}.idempotency_keys k JOIN {_schema}.topics t ON t.id = k.topic_id " +
+            "WHERE t.name = $1 AND k.key = ANY($2) AND k.recorded_at > $3;";
     }
 
     /// <summary>
@@ -176,6 +178,32 @@ public sealed partial class PostgresJournal : IEventJournal, ISnapshotStorage
             }
 
             return info is null ? EventPage.Missing : new EventPage(info, events);
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyDictionary<string, ulong>> FindIdempotencyKeysAsync(TopicName topic, IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
+    {
+        JournalArguments.ValidateKeys(topic, keys);
+        if (keys.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, ulong>>(new Dictionary<string, ulong>());
+        }
+
+        var cutoff = (_options.TimeProvider.GetUtcNow() - _options.IdempotencyWindow).UtcDateTime;
+        return Read<IReadOnlyDictionary<string, ulong>>(async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(_findKeys, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = topic.Value });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. keys] });
+            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff });
+            var found = new Dictionary<string, ulong>(StringComparer.Ordinal);
+            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                found[reader.GetString(0)] = (ulong)reader.GetInt64(1);
+            }
+
+            return found;
         }, cancellationToken);
     }
 

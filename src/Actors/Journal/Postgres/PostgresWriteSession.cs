@@ -237,7 +237,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
     private async Task<Dictionary<(long, string), (ulong Sequence, DateTime RecordedAt)>> SelectKeysAsync(NpgsqlConnection connection, IEnumerable<AppendWrite> appends, string[] names)
     {
         var found = new Dictionary<(long, string), (ulong, DateTime)>();
-        var keys = appends.SelectMany(w => w.Request.Events).Select(e => e.IdempotencyKey).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        var keys = appends.Where(w => !w.Request.KeysChecked).SelectMany(w => w.Request.Events).Select(e => e.IdempotencyKey).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
         if (keys.Length == 0)
         {
             return found;
@@ -412,7 +412,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
         var connection = await OpenAsync().ConfigureAwait(false);
         var names = group.Select(w => w.Request.Topic.Value).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 
-        var keys = group.SelectMany(w => w.Request.Events).Select(e => e.IdempotencyKey).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        var keys = group.Where(w => !w.Request.KeysChecked).SelectMany(w => w.Request.Events).Select(e => e.IdempotencyKey).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
         try
         {
             // Round trip 1: begin, lock the topics' rows in name order (every node locks in the
@@ -661,14 +661,8 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource dataSource, string s
             for (var i = 0; i < request.Events.Count; i++)
             {
                 var item = request.Events[i];
-                if (item.IdempotencyKey is { } key && FindKey(row.Id, key, storedKeys) is { } original)
+                if (!request.KeysChecked && item.IdempotencyKey is { } key && FindKey(row.Id, key, storedKeys) is { } original)
                 {
-                    if (request.RejectDuplicateKeys)
-                    {
-                        Undo(eventMark, addedKeys);
-                        return new DuplicateKeyException(request.Topic, key, original);
-                    }
-
                     acknowledged[i] = new AppendedEvent(original, Duplicate: true);
                     continue;
                 }
