@@ -97,7 +97,8 @@ public sealed class ResumeTests(SharedHost shared) : IClassFixture<SharedHost>
 
         await using var stream = await SseStream.OpenAsync(Client, $"/topics/{topic}/stream", old.Id);
         var reset = await stream.NextAsync();
-        AssertReset(reset, "stale-epoch", continuesAfter: fresh.Id.Split('-')[0] + "-0");
+        // The new epoch numbers on from the old head: it starts after the deleted event's sequence.
+        AssertReset(reset, "stale-epoch", continuesAfter: $"{fresh.Id.Split('-')[0]}-{old.Sequence}");
         Assert.Equal("fresh", (await stream.NextAsync()).Data);
     }
 

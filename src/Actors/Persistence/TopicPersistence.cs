@@ -26,10 +26,15 @@ public static class TopicPersistence
         {{JournalId}} {
           class = "{{typeof(TopicWriteJournal).AssemblyQualifiedNameShort()}}"
           plugin-dispatcher = "akka.actor.default-dispatcher"
+          # Akka's breaker would open after 10 failures and refuse everything for 30 s more,
+          # however soon the database is back. Our journals refuse at once while they cannot
+          # reach their database and reconnect by themselves, so the breaker stays closed.
+          circuit-breaker.max-failures = 1000000000
         }
         {{SnapshotStoreId}} {
           class = "{{typeof(TopicSnapshotStore).AssemblyQualifiedNameShort()}}"
           plugin-dispatcher = "akka.actor.default-dispatcher"
+          circuit-breaker.max-failures = 1000000000
         }
         {{QueryId}} {
           class = "{{typeof(TopicReadJournalProvider).AssemblyQualifiedNameShort()}}"

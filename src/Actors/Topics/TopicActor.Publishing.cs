@@ -59,7 +59,7 @@ public sealed partial class TopicActor
         if (!_services.JournalReachable())
         {
             // Refused at the door: a persist that failed would stop this actor and every stream with it.
-            Reject(_waiting, $"The journal of topic '{_topic}' is unreachable; nothing was written.", outcomeUnknown: false);
+            Reject(_waiting, $"The journal of topic '{_topic}' cannot reach its database; nothing was written.", outcomeUnknown: false);
             _waiting.Clear();
             return;
         }

@@ -18,8 +18,9 @@ namespace EventActors.Actors.Topics;
 /// <para>Concerns live in partial files: publishing (<c>TopicActor.Publishing.cs</c>) and the
 /// topic's state beside its events, saved as snapshots: creation, delete, retention
 /// (<c>TopicActor.State.cs</c>).</para>
-/// <para>A topic exists from its first publish: subscribing to a topic that does not exist yet
-/// waits for its first event under the epoch it will be created with, and writes nothing.</para>
+/// <para>A topic is stored from its first publish: subscribing to a topic that does not exist yet
+/// waits for its first event under the epoch it will be created with, and writes nothing (so a
+/// client cannot fill the journal with names). While it has subscribers it is described (head 0).</para>
 /// </remarks>
 public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
 {
@@ -131,14 +132,22 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         Command<Terminated>(terminated => Unwatch(terminated.ActorRef));
         Command<GetTopicStatus>(_ =>
         {
-            Sender.Tell(_exists ? new TopicStatus(State.Describe(_topic, _head), _subscribers.Count) : new TopicNotFound(_topic));
+            // A topic that has subscribers but no event yet is described too (head 0, the epoch its
+            // first event will have): it is there for whoever watches it, though nothing is stored.
+            Sender.Tell(_exists || _subscribers.Count > 0 ? new TopicStatus(State.Describe(_topic, _head), _subscribers.Count) : new TopicNotFound(_topic));
             PassivateIfAbsent();
         });
         Command<DeleteTopic>(_ => OnDeleteTopic(Sender));
         CommandPublishing();
         CommandState();
-        Command<HandOff>(_ =>
+        Command<HandOff>(handOff =>
         {
+            if (!handOff.IsShutdown && _subscribers.Count > 0)
+            {
+                Context.Parent.Tell(new HandOffDeclined(_topic)); // subscribed after it asked to passivate
+                return;
+            }
+
             _handingOff = true;
             StopIfHandedOff();
         });
@@ -191,6 +200,14 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         {
             Context.Stop(Self);
         }
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        // Akka.Persistence stops the actor after this and drops what it stashed meanwhile: the
+        // registry answers those senders, with the cause (an unreachable database, say).
+        Log.Warning("Topic {0} could not recover its state from the journal: {1}", _topic.Value, reason.Message);
+        Context.Parent.Tell(new TopicRecoveryFailed(_topic, reason.Message));
     }
 
     protected override void PostStop()

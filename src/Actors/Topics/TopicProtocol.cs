@@ -123,6 +123,9 @@ internal sealed record Passivate(TopicName Topic);
 /// </summary>
 internal sealed record TopicRecovered(TopicName Topic);
 
+/// <summary>A topic actor tells its registry that it could not recover, and why, before it stops.</summary>
+internal sealed record TopicRecoveryFailed(TopicName Topic, string Reason);
+
 /// <summary>Settings of every topic actor.</summary>
 /// <param name="RingSize">Events kept in memory for subscribers slightly behind.</param>
 /// <param name="RingMaxBytes">Encoded bytes the ring may hold, whatever <paramref name="RingSize"/> says.</param>

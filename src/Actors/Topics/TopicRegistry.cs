@@ -17,15 +17,22 @@ namespace EventActors.Actors.Topics;
 public sealed class TopicRegistry : ReceiveActor
 {
     private readonly Func<TopicName, Props> _topicProps;
+    private readonly Func<bool> _journalReachable;
     private readonly Dictionary<TopicName, IActorRef> _topics = [];
     private readonly Dictionary<TopicName, List<(object Message, IActorRef Sender)>> _passivating = [];
     private readonly Dictionary<TopicName, int> _subscriberCounts = [];
     private readonly Dictionary<TopicName, List<(object Message, IActorRef Sender)>> _recovering = [];
     private IActorRef? _stopRequestedBy;
 
-    public TopicRegistry(Func<TopicName, Props> topicProps)
+    /// <param name="topicProps">The props of a topic's actor.</param>
+    /// <param name="journalReachable">
+    /// False while the journal is known to be unreachable: a topic that is not running is then not
+    /// started (its recovery could only fail), and what was sent to it is refused at once.
+    /// </param>
+    public TopicRegistry(Func<TopicName, Props> topicProps, Func<bool>? journalReachable = null)
     {
         _topicProps = topicProps;
+        _journalReachable = journalReachable ?? (static () => true);
         Receive<ITopicMessage>(message =>
         {
             if (_passivating.TryGetValue(message.Topic, out var buffer))
@@ -44,10 +51,36 @@ public sealed class TopicRegistry : ReceiveActor
                 return;
             }
 
+            if (!_topics.ContainsKey(message.Topic) && !_journalReachable())
+            {
+                AnswerUnrecovered(message.Topic, [(message, Sender)], "the journal cannot reach its database; retry later");
+                return;
+            }
+
             TopicActorFor(message.Topic).Forward(message);
             if (_recovering.TryGetValue(message.Topic, out var unanswered))
             {
                 unanswered.Add((message, Sender));
+            }
+        });
+        Receive<HandOffDeclined>(declined =>
+        {
+            // A subscriber reached the topic after it asked to passivate: it stays, and what was
+            // held for its successor goes to it (stopping would lose an epoch it never saved).
+            if (_topics.TryGetValue(declined.Topic, out var actor) && ReferenceEquals(actor, Sender) && _stopRequestedBy is null &&
+                _passivating.Remove(declined.Topic, out var buffered))
+            {
+                foreach (var (message, sender) in buffered)
+                {
+                    actor.Tell(message, sender);
+                }
+            }
+        });
+        Receive<TopicRecoveryFailed>(failed =>
+        {
+            if (_topics.TryGetValue(failed.Topic, out var actor) && ReferenceEquals(actor, Sender) && _recovering.Remove(failed.Topic, out var unanswered))
+            {
+                AnswerUnrecovered(failed.Topic, unanswered, failed.Reason);
             }
         });
         Receive<TopicRecovered>(recovered =>
@@ -65,7 +98,7 @@ public sealed class TopicRegistry : ReceiveActor
                 _passivating[passivate.Topic] = [];
                 // A user message, not Stop: it queues behind publishes already on their way to
                 // the topic, which are answered before it stops.
-                actor.Tell(HandOff.Instance, Self);
+                actor.Tell(HandOff.Passivation, Self);
             }
         });
         Receive<Terminated>(terminated =>
@@ -75,7 +108,7 @@ public sealed class TopicRegistry : ReceiveActor
             _subscriberCounts.Remove(topic);
             if (_recovering.Remove(topic, out var unanswered))
             {
-                AnswerUnrecovered(topic, unanswered);
+                AnswerUnrecovered(topic, unanswered, "it stopped before it had recovered");
             }
 
             if (_topics.Remove(topic) && _passivating.Remove(topic, out var buffered) && _stopRequestedBy is null)
@@ -109,7 +142,7 @@ public sealed class TopicRegistry : ReceiveActor
             foreach (var (topic, actor) in _topics)
             {
                 _passivating.TryAdd(topic, []);
-                actor.Tell(HandOff.Instance, Self);
+                actor.Tell(HandOff.Shutdown, Self);
             }
 
             StopIfDrained();
@@ -117,7 +150,7 @@ public sealed class TopicRegistry : ReceiveActor
     }
 
     public static Props Props(TopicServices services, TopicSettings settings) =>
-        Akka.Actor.Props.Create(() => new TopicRegistry(topic => TopicActor.Props(topic, services, settings)));
+        Akka.Actor.Props.Create(() => new TopicRegistry(topic => TopicActor.Props(topic, services, settings), services.JournalReachable));
 
     /// <summary>A failed topic is stopped, never restarted: its subscribers resubscribe from their exact positions.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
@@ -149,9 +182,9 @@ public sealed class TopicRegistry : ReceiveActor
     /// dropped what it had stashed, so everyone who sent it something is answered here, or a
     /// publisher would wait out its timeout and a stream would wait for ever.
     /// </summary>
-    private void AnswerUnrecovered(TopicName topic, List<(object Message, IActorRef Sender)> unanswered)
+    private static void AnswerUnrecovered(TopicName topic, List<(object Message, IActorRef Sender)> unanswered, string cause)
     {
-        var reason = $"Topic '{topic}' could not recover its state from the journal.";
+        var reason = $"Topic '{topic}' could not recover its state from the journal: {cause}";
         foreach (var (message, sender) in unanswered)
         {
             switch (message)
@@ -170,11 +203,22 @@ public sealed class TopicRegistry : ReceiveActor
     }
 }
 
-/// <summary>From the registry to a passivating topic: stop once nothing is in flight.</summary>
+/// <summary>From the registry to a topic: stop once nothing is in flight.</summary>
 internal sealed class HandOff
 {
-    public static readonly HandOff Instance = new();
+    private HandOff(bool shutdown) => IsShutdown = shutdown;
+
+    /// <summary>The topic asked to passivate: it may decline (<see cref="HandOffDeclined"/>) if it is no longer idle.</summary>
+    public static readonly HandOff Passivation = new(shutdown: false);
+
+    /// <summary>The node is stopping: the topic stops whatever it serves.</summary>
+    public static readonly HandOff Shutdown = new(shutdown: true);
+
+    public bool IsShutdown { get; }
 }
+
+/// <summary>From a topic to its registry: a subscriber arrived after it asked to passivate, so it stays.</summary>
+internal sealed record HandOffDeclined(TopicName Topic);
 
 /// <summary>
 /// Shutdown: every topic finishes what reached it and stops, then the registry stops. Answered

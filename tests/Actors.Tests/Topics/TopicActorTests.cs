@@ -139,7 +139,7 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         _journal.HoldAppends();
         topic.Tell(PublishOf("in flight"), TestActor);
         _journal.WaitForHeldAppend();
-        topic.Tell(HandOff.Instance);
+        topic.Tell(HandOff.Passivation);
         topic.Tell(PublishOf("queued behind the hand-off"), TestActor);
         _journal.ReleaseAppends();
 
@@ -158,7 +158,8 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         var subscriber = CreateTestProbe();
         topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
         var subscribed = subscriber.ExpectMsg<Subscribed>();
-        Assert.IsType<TopicNotFound>(await topic.Ask<object>(new GetTopicStatus(Topic), DefaultTimeout));
+        var watched = (await StatusAsync(topic)) with { CreatedAt = default };
+        Assert.Equal(new TopicInfo(Topic, subscribed.Epoch, 0, 1, default), watched); // described while watched, but not stored
         Assert.Null(await Sqlite.LoadSnapshotAsync(Topic.Value, new SnapshotRange(0, long.MaxValue, DateTime.MinValue, DateTime.MaxValue)));
         Assert.Empty(await Sqlite.ListTopicsAsync(null, 10));
 
@@ -167,6 +168,24 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         Assert.Equal(subscribed.Epoch, ExpectMsg<PublishAccepted>().Epoch);
         Assert.Equal(1UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
         Assert.Equal(subscribed.Epoch, (await StatusAsync(topic)).Epoch);
+    }
+
+    [Fact]
+    public void A_topic_asked_to_stop_after_it_asked_to_passivate_stays_if_a_subscriber_came_meanwhile()
+    {
+        // The registry's hand-off races a subscribe: stopping would lose the epoch the subscriber
+        // was told, which a topic that was never published to has not saved.
+        var registry = CreateTestProbe();
+        var topic = registry.ChildActorOf(TopicActor.Props(Topic, Services(), Settings()));
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
+        var subscribed = subscriber.ExpectMsg<Subscribed>();
+
+        topic.Tell(HandOff.Passivation, registry.Ref);
+        registry.FishForMessage(message => message is HandOffDeclined);
+        topic.Tell(PublishOf("kept"), TestActor);
+        Assert.Equal(subscribed.Epoch, ExpectMsg<PublishAccepted>().Epoch);
+        Assert.Equal(1UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
     }
 
     [Fact]
@@ -387,7 +406,7 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         registry.Tell(PublishOf("waiting"), TestActor);
         registry.Tell(new GetTopicStatus(Topic), TestActor);
 
-        Assert.Contains("could not recover", subscriber.ExpectMsg<SubscribeRejected>().Reason);
+        Assert.Contains("could not recover its state from the journal: the database is unreachable", subscriber.ExpectMsg<SubscribeRejected>().Reason);
         Assert.False(ExpectMsg<PublishRejected>().OutcomeUnknown);
         ExpectMsg<TopicUnavailable>();
     }
@@ -401,7 +420,7 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         topic.Tell(PublishOf("in flight"), TestActor);
         _journal.WaitForHeldAppend();
         topic.Tell(new DeleteTopic(Topic), TestActor); // waits for the write
-        topic.Tell(HandOff.Instance);
+        topic.Tell(HandOff.Passivation);
         _journal.ReleaseAppends();
 
         ExpectMsg<PublishAccepted>();

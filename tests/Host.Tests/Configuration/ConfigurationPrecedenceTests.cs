@@ -114,7 +114,7 @@ public sealed class ConfigurationPrecedenceTests : IDisposable
 
     [Fact]
     public void An_unknown_journal_on_the_command_line_names_the_choices() =>
-        Assert.Equal("--journal must be sqlite or postgres, not 'mysql'",
+        Assert.Equal("--journal must be sqlite, postgres or akka-sql, not 'mysql'",
             Assert.Throws<Akka.Configuration.ConfigurationException>(() => _scope.Load("--journal", "mysql")).Message);
 
     [Fact]
