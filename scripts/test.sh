@@ -88,9 +88,11 @@ run_tests() { # run_tests <project> <label>: runs one test project, adds its cou
 for project in "${test_projects[@]}"; do
   name="$(basename "$project" .csproj)"
   run_tests "$project" "$name"
-  # The host's integration tests run against both journals: SQLite above, PostgreSQL here.
+  # The host's integration tests run against every journal: our SQLite above, then our
+  # PostgreSQL, then Akka.Persistence.Sql (on SQLite): users see the same behaviour on each.
   if [ "$name" = "EventActors.Host.Tests" ]; then
     EVENTACTORS_TEST_JOURNAL=postgres run_tests "$project" "$name.postgres"
+    EVENTACTORS_TEST_JOURNAL=akka-sql run_tests "$project" "$name.akka-sql"
   fi
 done
 

@@ -13,7 +13,9 @@ namespace EventActors.Host.Tests;
 /// With <c>EVENTACTORS_TEST_JOURNAL=postgres</c> (scripts/test.sh runs the host tests once
 /// more that way) every host runs on the PostgreSQL journal of <c>EVENTACTORS_TEST_POSTGRES</c>
 /// instead, in a schema named after its data directory: a restart on the same directory reopens
-/// the same data, as with SQLite, and no two tests share a schema.
+/// the same data, as with SQLite, and no two tests share a schema. With
+/// <c>EVENTACTORS_TEST_JOURNAL=akka-sql</c> (and once more) every host runs on Akka.Persistence.Sql
+/// over SQLite (<c>--journal akka-sql</c>), its database in the data directory.
 /// </remarks>
 public sealed partial class HostProcess : IAsyncDisposable
 {
@@ -144,11 +146,18 @@ public sealed partial class HostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The journal the tests run the host on: SQLite (nothing to add) or PostgreSQL (see the remarks on the class).</summary>
+    /// <summary>The journal the tests run the host on: SQLite (nothing to add), PostgreSQL or Akka.Persistence.Sql (see the remarks on the class).</summary>
     public static bool OnPostgres => Environment.GetEnvironmentVariable("EVENTACTORS_TEST_JOURNAL") is "postgres";
+
+    private static bool OnAkkaSql => Environment.GetEnvironmentVariable("EVENTACTORS_TEST_JOURNAL") is "akka-sql";
 
     private static string[] JournalArguments(string dataDir)
     {
+        if (OnAkkaSql)
+        {
+            return ["--journal", "akka-sql"];
+        }
+
         if (!OnPostgres)
         {
             return [];

@@ -55,6 +55,19 @@ internal static class SqliteSchema
         ) STRICT, WITHOUT ROWID;
         """;
 
+    /// <summary>
+    /// Version 1 to 2: topics now keep their epoch and oldest retained event in a snapshot
+    /// (TopicSnapshot, written by TopicSerializer as <c>1|epoch|epochStart|firstRetained|createdAtUnixMs</c>):
+    /// each topic written before gets its state as a snapshot at its head, so its epoch and every
+    /// client's resume position stay valid across the upgrade.
+    /// </summary>
+    private static readonly string SnapshotsFromTopics = $"""
+        INSERT OR IGNORE INTO snapshots (persistence_id, seq, taken_at, serializer_id, manifest, data)
+        SELECT name, head, created_at, {Persistence.TopicSerializer.Id}, 'S',
+               CAST('1|' || epoch || '|0|' || first_seq || '|' || created_at AS BLOB)
+        FROM topics;
+        """;
+
     /// <summary>Puts the database in WAL mode and creates the tables; run once per open, on the write connection.</summary>
     public static void Apply(SqliteConnection connection)
     {
@@ -81,7 +94,7 @@ internal static class SqliteSchema
                 $"The journal database has schema version {version}; this build understands up to {Version}. It was written by a newer EventActors.");
         }
 
-        command.CommandText = Create + $"PRAGMA user_version = {Version};";
+        command.CommandText = Create + (version == 1 ? SnapshotsFromTopics : "") + $"PRAGMA user_version = {Version};";
         command.ExecuteNonQuery();
         transaction.Commit();
     }

@@ -14,8 +14,10 @@ namespace EventActors.Actors.Persistence;
 /// <para>Our journals record a key in the same transaction as its event (the append writes it),
 /// so <see cref="RecordAsync"/> has nothing to do for them. A store that cannot (Akka.Persistence.Sql)
 /// records the keys first, with the sequence numbers the events are about to get, and
-/// <see cref="FindAsync"/> then trusts a record only once the event at that sequence number is
-/// found to carry the key: a record whose events were never written is ignored.</para>
+/// <see cref="FindAsync"/> trusts a record only once the event at that sequence number is found
+/// to carry the key (a record whose events were never written is ignored), or once the writer
+/// has confirmed it after the commit (<see cref="ConfirmAsync"/>): retention may delete the event
+/// long before the key's window ends, and the key must still be found.</para>
 /// </remarks>
 public interface IIdempotencyKeys
 {
@@ -32,4 +34,11 @@ public interface IIdempotencyKeys
     /// completes once recorded. A later record of the same key replaces the earlier one.
     /// </summary>
     Task RecordAsync(TopicName topic, IReadOnlyList<KeyValuePair<string, ulong>> keys, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Confirms that the events recorded with these keys, at these sequence numbers, were
+    /// committed: found from then on without reading the events back. A confirmation that is
+    /// lost leaves the record to be verified against its event, which is still correct.
+    /// </summary>
+    Task ConfirmAsync(TopicName topic, IReadOnlyList<KeyValuePair<string, ulong>> keys, CancellationToken cancellationToken = default);
 }

@@ -19,4 +19,6 @@ public sealed class JournalIdempotencyKeys(IEventJournal journal) : IIdempotency
     }
 
     public Task RecordAsync(TopicName topic, IReadOnlyList<KeyValuePair<string, ulong>> keys, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task ConfirmAsync(TopicName topic, IReadOnlyList<KeyValuePair<string, ulong>> keys, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }

@@ -29,6 +29,10 @@ public sealed partial class TopicActor
                 Persist(recorded.Batch);
             }
         });
+        Command<KeysConfirmed>(_ => { });
+        Command<KeysNotConfirmed>(failed =>
+            // The records stay unconfirmed: still found while their events can be read back.
+            Log.Warning(failed.Cause, "Topic {0} could not confirm its idempotency keys", _topic.Value));
         Command<KeysUnavailable>(failed =>
         {
             if (ReferenceEquals(failed.Batch, _batch))
@@ -134,6 +138,7 @@ public sealed partial class TopicActor
 
             _head = last;
             batch.Acknowledge(_topic, State.Epoch, Self);
+            ConfirmKeys(batch);
             _subscribers.Committed(committed, _ring, State.Epoch, _head);
             KeepRetention();
         }
@@ -143,6 +148,15 @@ public sealed partial class TopicActor
         }
 
         ContinueAfterBatch();
+    }
+
+    /// <summary>Tells a store that records keys ahead (Akka.Persistence.Sql) that their events are committed; ours need not be told.</summary>
+    private void ConfirmKeys(PublishBatch batch)
+    {
+        if (batch.KeysToRecord.Count > 0 && _services.Keys.ConfirmAsync(_topic, batch.KeysToRecord) is { IsCompletedSuccessfully: false } confirming)
+        {
+            confirming.PipeTo(Self, success: () => KeysConfirmed.Instance, failure: error => new KeysNotConfirmed(error));
+        }
     }
 
     private void ContinueAfterBatch()
@@ -241,4 +255,11 @@ public sealed partial class TopicActor
     private sealed record KeysRecorded(PublishBatch Batch);
 
     private sealed record KeysUnavailable(PublishBatch Batch, Exception Cause);
+
+    private sealed class KeysConfirmed
+    {
+        public static readonly KeysConfirmed Instance = new();
+    }
+
+    private sealed record KeysNotConfirmed(Exception Cause);
 }

@@ -12,15 +12,17 @@ internal sealed partial class OurJournal(ServerOptions options, ILoggerFactory l
     private readonly TopicStorageSetup _setup = new();
     private readonly ILogger _logger = loggerFactory.CreateLogger<OurJournal>();
     private IEventJournal? _journal;
+    private JournalIdempotencyKeys? _keys;
+    private JournalTopicCatalog? _catalog;
 
     /// <summary>The journal; open once <see cref="StartAsync"/> has run.</summary>
     public IEventJournal Journal => _journal ?? throw new InvalidOperationException("The journal is not open yet.");
 
     public override string ReadJournalId => TopicPersistence.QueryId;
 
-    public override IIdempotencyKeys Keys => new JournalIdempotencyKeys(Journal);
+    public override IIdempotencyKeys Keys => _keys ?? throw new InvalidOperationException("The journal is not open yet.");
 
-    public override ITopicCatalog Catalog => new JournalTopicCatalog(Journal);
+    public override ITopicCatalog Catalog => _catalog ?? throw new InvalidOperationException("The journal is not open yet.");
 
     public override bool IsReachable => _journal is not PostgresJournal { IsReachable: false };
 
@@ -29,12 +31,17 @@ internal sealed partial class OurJournal(ServerOptions options, ILoggerFactory l
 
     public override void Configure(AkkaConfigurationBuilder akka) => akka
         .AddHocon(TopicPersistence.AsDefault, HoconAddMode.Prepend)
+        // Over the plugins' defaults (prepended last, so first): a catch-up page is one read of
+        // the journal, not the read journal's default of 1,000 events.
+        .AddHocon($"{TopicPersistence.QueryId}.page-size = {options.CatchUpPageSize}", HoconAddMode.Prepend)
         .AddSetup(_setup);
 
     public override async Task StartAsync(ActorSystem system)
     {
         _journal = await OpenAsync();
         _setup.Attach(_journal, MaxEventsPerAppend);
+        _keys = new JournalIdempotencyKeys(_journal);
+        _catalog = new JournalTopicCatalog(_journal);
     }
 
     private async Task<IEventJournal> OpenAsync()

@@ -45,8 +45,24 @@ public sealed class PostgresJournalTests : JournalContractTests
 
         var recorded = await TestPostgres.ScalarAsync($"SELECT string_agg(version::text || ':' || description, ',') FROM {Store}.schema_migrations;");
 
-        Assert.Equal("1:topics, events and idempotency keys,2:Akka.Persistence snapshots", recorded);
+        Assert.Equal("1:topics, events and idempotency keys,2:Akka.Persistence snapshots; each topic's state as its first one", recorded);
         Assert.Equal(1UL, (await second.GetTopicAsync(Topic("a")))!.Head);
+    }
+
+    [Fact]
+    public async Task A_topic_written_before_snapshots_existed_gets_its_state_as_a_snapshot_when_the_schema_is_upgraded()
+    {
+        var appended = await AppendTexts(Topic("old"), 0, ["a", "b", "c"]);
+        var before = (await Journal.GetTopicAsync(Topic("old")))!;
+        // Back to version 1, as a database written by the previous release is.
+        await TestPostgres.ScalarAsync($"DROP TABLE {Store}.snapshots; DELETE FROM {Store}.schema_migrations WHERE version = 2; SELECT 1;");
+
+        await using var upgraded = await PostgresJournal.OpenAsync(Options(Store));
+
+        var snapshot = await upgraded.LoadSnapshotAsync("old", new SnapshotRange(0, long.MaxValue, DateTime.MinValue, DateTime.MaxValue));
+        Assert.Equal((3L, EventActors.Actors.Persistence.TopicSerializer.Id, "S"), (snapshot!.Sequence, snapshot.SerializerId, snapshot.Manifest));
+        Assert.Equal(new EventActors.Actors.Persistence.TopicSnapshot(appended.Epoch, 0, 1, before.CreatedAt),
+            EventActors.Actors.Persistence.TopicSerializer.ParseSnapshot(System.Text.Encoding.UTF8.GetString(snapshot.Data)));
     }
 
     [Fact]

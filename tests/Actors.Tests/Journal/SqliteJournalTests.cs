@@ -29,6 +29,30 @@ public sealed class SqliteJournalTests : JournalContractTests
 
     private static string DatabasePath(string store) => Path.Combine(store, "journal.db");
 
+    [Fact]
+    public async Task A_topic_written_before_snapshots_existed_gets_its_state_as_a_snapshot_when_the_schema_is_upgraded()
+    {
+        var appended = await AppendTexts(Topic("old"), 0, ["a", "b", "c"]);
+        var before = (await Journal.GetTopicAsync(Topic("old")))!;
+        await Journal.DisposeAsync();
+        // Back to version 1, as a database written by the previous release is.
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath(Store)}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE snapshots; PRAGMA user_version = 1;";
+            command.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using var upgraded = SqliteJournal.Open(Options(Store));
+
+        var snapshot = await upgraded.LoadSnapshotAsync("old", new SnapshotRange(0, long.MaxValue, DateTime.MinValue, DateTime.MaxValue));
+        Assert.Equal((3L, EventActors.Actors.Persistence.TopicSerializer.Id, "S"), (snapshot!.Sequence, snapshot.SerializerId, snapshot.Manifest));
+        Assert.Equal(new EventActors.Actors.Persistence.TopicSnapshot(appended.Epoch, 0, 1, before.CreatedAt),
+            EventActors.Actors.Persistence.TopicSerializer.ParseSnapshot(System.Text.Encoding.UTF8.GetString(snapshot.Data)));
+    }
+
     [Theory]
     [InlineData(nameof(SqliteJournalOptions.MaxPendingWrites))]
     [InlineData(nameof(SqliteJournalOptions.MaxEventsPerAppend))]

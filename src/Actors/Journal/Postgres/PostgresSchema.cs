@@ -47,7 +47,7 @@ internal static class PostgresSchema
 
             CREATE INDEX idempotency_keys_by_age ON {schema}.idempotency_keys (recorded_at);
             """),
-        ("Akka.Persistence snapshots", """
+        ("Akka.Persistence snapshots; each topic's state as its first one", $$"""
             -- Keyed by persistence id (a topic's name), independent of a topic's rows.
             CREATE TABLE {schema}.snapshots (
                 persistence_id text        COLLATE "C" NOT NULL,
@@ -58,6 +58,15 @@ internal static class PostgresSchema
                 data           bytea       NOT NULL,
                 PRIMARY KEY (persistence_id, seq)
             );
+
+            -- Topics now keep their epoch and oldest retained event in a snapshot (TopicSnapshot,
+            -- written by TopicSerializer as 1|epoch|epochStart|firstRetained|createdAtUnixMs):
+            -- each topic written before gets its state as a snapshot at its head, so its epoch and
+            -- every client's resume position stay valid across the upgrade.
+            INSERT INTO {schema}.snapshots (persistence_id, seq, taken_at, serializer_id, manifest, data)
+            SELECT name, head, created_at, {{Persistence.TopicSerializer.Id}}, 'S',
+                   convert_to('1|' || epoch || '|0|' || first_seq || '|' || floor(extract(epoch FROM created_at) * 1000)::bigint, 'UTF8')
+            FROM {schema}.topics;
             """),
     ];
 

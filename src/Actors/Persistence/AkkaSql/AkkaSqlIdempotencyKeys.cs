@@ -123,7 +123,51 @@ public sealed class AkkaSqlIdempotencyKeys : IIdempotencyKeys, IAsyncDisposable
         }
 
         var candidates = await CandidatesAsync(topic.Value, wanted, after, cancellationToken).ConfigureAwait(false);
-        return candidates.Count == 0 ? s_none : await VerifyAsync(topic.Value, candidates, cancellationToken).ConfigureAwait(false);
+        if (candidates.Count == 0)
+        {
+            return s_none;
+        }
+
+        // Confirmed records are trusted (their events may be trimmed by now); the others are
+        // checked against the event at their sequence number.
+        var unconfirmed = candidates.Where(c => !c.Confirmed).ToList();
+        var found = unconfirmed.Count == 0
+            ? new Dictionary<string, ulong>(StringComparer.Ordinal)
+            : new Dictionary<string, ulong>(await VerifyAsync(topic.Value, unconfirmed, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+        foreach (var confirmed in candidates.Where(c => c.Confirmed))
+        {
+            found[confirmed.IdempotencyKey] = (ulong)confirmed.SequenceNr;
+        }
+
+        return found;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One statement per key, in one transaction; a record replaced since (another sequence number) is left alone.</remarks>
+    public async Task ConfirmAsync(TopicName topic, IReadOnlyList<KeyValuePair<string, ulong>> keys, CancellationToken cancellationToken = default)
+    {
+        JournalArguments.ValidateTopic(topic, nameof(topic));
+        ArgumentNullException.ThrowIfNull(keys);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (keys.Count == 0)
+        {
+            return;
+        }
+
+        var persistenceId = topic.Value;
+        await using var connection = new DataConnection(_database);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (key, sequence) in keys)
+        {
+            var sequenceNr = (long)sequence;
+            await connection.GetTable<IdempotencyKeyRow>()
+                .Where(r => r.PersistenceId == persistenceId && r.IdempotencyKey == key && r.SequenceNr == sequenceNr)
+                .Set(r => r.Confirmed, true)
+                .UpdateAsync(cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -16,4 +16,7 @@ internal sealed class IdempotencyKeyRow
 
     /// <summary>UTC, in Unix milliseconds: a bigint reads back the same on every provider, where DateTime columns do not.</summary>
     public long RecordedAt { get; set; }
+
+    /// <summary>The writer confirmed that the event was committed: trusted without reading it back (it may have been trimmed since).</summary>
+    public bool Confirmed { get; set; }
 }

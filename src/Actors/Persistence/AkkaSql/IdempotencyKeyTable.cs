@@ -38,7 +38,8 @@ internal static class IdempotencyKeyTable
         row.Property(r => r.PersistenceId).HasColumnName("persistence_id").HasDataType(DataType.NVarChar).HasLength(TopicName.MaxLength).IsNullable(false).IsPrimaryKey(0)
             .Property(r => r.IdempotencyKey).HasColumnName("idempotency_key").HasDataType(DataType.NVarChar).HasLength(NewEvent.MaxIdempotencyKeyLength).IsNullable(false).IsPrimaryKey(1)
             .Property(r => r.SequenceNr).HasColumnName("sequence_nr").HasDataType(DataType.Int64).IsNullable(false)
-            .Property(r => r.RecordedAt).HasColumnName("recorded_at").HasDataType(DataType.Int64).IsNullable(false);
+            .Property(r => r.RecordedAt).HasColumnName("recorded_at").HasDataType(DataType.Int64).IsNullable(false)
+            .Property(r => r.Confirmed).HasColumnName("confirmed").HasDataType(DataType.Boolean).IsNullable(false);
         builder.Build();
         return mapping;
     }
