@@ -77,7 +77,7 @@ internal sealed partial class AkkaSqlJournal(ServerOptions options, ILoggerFacto
         {
             throw new InvalidOperationException(
                 $"The akka-sql journal ({ServerOptions.Section}:{AkkaSqlOptions.Section}:{nameof(AkkaSqlOptions.ProviderName)} = {ProviderName}) " +
-                $"could not use its database: {failure.Message} Check {ServerOptions.Section}:{AkkaSqlOptions.Section}:{nameof(AkkaSqlOptions.ConnectionString)} (--akka-sql).",
+                $"could not use its database: {failure.Message.TrimEnd('.')}. Check {ServerOptions.Section}:{AkkaSqlOptions.Section}:{nameof(AkkaSqlOptions.ConnectionString)} (--akka-sql).",
                 failure);
         }
 

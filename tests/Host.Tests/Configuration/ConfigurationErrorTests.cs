@@ -86,6 +86,9 @@ public sealed class ConfigurationErrorTests : IDisposable
         { ["--EventActors:CorsAllowedOrigins=https://app.example.com"], "Configuration EventActors:CorsAllowedOrigins (from the command line, --EventActors:CorsAllowedOrigins) is a list: set its elements as EventActors:CorsAllowedOrigins:0" },
         { ["--EventActors:RingSize:0=1"], "Configuration EventActors:RingSize:0 (from the command line, --EventActors:RingSize:0) is not a setting: EventActors:RingSize is a single value" },
         { ["--EventActors=1"], "Configuration EventActors (from the command line, --EventActors) is a section, not a setting" },
+        { ["--journal", "akka-sql", "--akka-sql-provider", "SqlServer2019"], "Configuration EventActors:AkkaSql:ProviderName must be a provider whose driver ships with the node" },
+        { ["--journal", "akka-sql", "--akka-sql-provider", "PostgreSQL15"], "Configuration EventActors:AkkaSql:ConnectionString must be the database's connection string when the provider is PostgreSQL15" },
+        { ["--EventActors:SnapshotEvery=0"], "Configuration EventActors:SnapshotEvery must be 1 to 10,000,000" },
     };
 
     [Theory]

@@ -113,6 +113,13 @@ public sealed class ConfigurationPrecedenceTests : IDisposable
     }
 
     [Fact]
+    public void The_akka_sql_short_forms_choose_Akka_Persistence_Sql_and_its_database()
+    {
+        var options = _scope.Load("--journal", "akka-sql", "--akka-sql-provider", "PostgreSQL15", "--akka-sql", "Host=db;Database=events").Configuration.Options;
+        Assert.Equal((JournalKind.AkkaSql, "PostgreSQL15", "Host=db;Database=events"), (options.Journal, options.AkkaSql.ProviderName, options.AkkaSql.ConnectionString));
+    }
+
+    [Fact]
     public void An_unknown_journal_on_the_command_line_names_the_choices() =>
         Assert.Equal("--journal must be sqlite, postgres or akka-sql, not 'mysql'",
             Assert.Throws<Akka.Configuration.ConfigurationException>(() => _scope.Load("--journal", "mysql")).Message);
