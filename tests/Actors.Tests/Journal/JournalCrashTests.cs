@@ -184,6 +184,7 @@ public sealed class JournalCrashTests : ActorTest, IAsyncLifetime
         using var process = Process.Start(start) ?? throw new InvalidOperationException("The crash writer did not start");
         var errors = process.StandardError.ReadToEndAsync();
         string? failure = null;
+        var killed = false;
         try
         {
             using var deadline = new CancellationTokenSource(Deadline);
@@ -214,6 +215,7 @@ public sealed class JournalCrashTests : ActorTest, IAsyncLifetime
             if (!process.HasExited)
             {
                 process.Kill(); // SIGKILL on Linux: no finally blocks, no flush, no clean close
+                killed = true;
             }
 
             await process.WaitForExitAsync();
@@ -221,7 +223,7 @@ public sealed class JournalCrashTests : ActorTest, IAsyncLifetime
 
         if (failure is not null)
         {
-            Assert.Fail($"{failure} (exit code {process.ExitCode}): {await errors}");
+            Assert.Fail($"{failure}{(killed ? "" : $" (exit code {process.ExitCode})")}: {await errors}");
         }
 
         // Lines that were already in the pipe were acknowledged too: count them.
