@@ -23,7 +23,7 @@ internal sealed class PersistBenchmark : IBenchmark
         "Publish throughput through TopicRegistry/TopicActor on Akka.Persistence (our plugins or Akka.Persistence.Sql), or a topic's recovery time";
 
     public string Usage =>
-        $"{PersistJournal.Usage} [--topics 1000] [--batch 100] [--appenders 256] [--size 100] [--warmup 5] [--seconds 5] [--json] | " +
+        $"{PersistJournal.Usage} [--topics 1000] [--batch 100] [--appenders 256] [--size 100] [--ring-size 1024] [--warmup 5] [--seconds 5] [--json] | " +
         $"--recover {PersistJournal.Usage} [--events 1000000] [--batch 1000] [--size 100] [--snapshot-every N] [--repeat 3] [--json]";
 
     /// <summary>
@@ -31,8 +31,8 @@ internal sealed class PersistBenchmark : IBenchmark
     /// RingMaxBytes, TopicIdleTimeout, MaxBatchEvents, SnapshotEvery): the benchmark measures
     /// what a node does, ring and snapshots included.
     /// </summary>
-    public static TopicSettings ServerDefaults(int snapshotEvery = 1000) =>
-        new(RingSize: 1024, RingMaxBytes: 8 * 1024 * 1024, IdleTimeout: TimeSpan.FromMinutes(2), MaxEventsPerAppend: 1000, SnapshotEvery: snapshotEvery);
+    public static TopicSettings ServerDefaults(int snapshotEvery = 1000, int ringSize = 1024) =>
+        new(RingSize: ringSize, RingMaxBytes: 8 * 1024 * 1024, IdleTimeout: TimeSpan.FromMinutes(2), MaxEventsPerAppend: 1000, SnapshotEvery: snapshotEvery);
 
     public async Task<int> RunAsync(BenchmarkOptions options)
     {
@@ -49,9 +49,12 @@ internal sealed class PersistBenchmark : IBenchmark
         // has far more methods to tier up (profiled after 2 s: 17 % of samples still in the JIT).
         var warmup = options.Int("warmup", 5);
         var seconds = options.Int("seconds", 5);
-        if (topicCount < 1 || batch < 1 || batch > 1000 || appenders < 1 || seconds < 1)
+        // Events each topic keeps in memory (the host's RingSize): 1,000 topics' rings hold ~300 MB
+        // of 100-byte events, which the garbage collector has to carry; smaller shows what that costs.
+        var ringSize = options.Int("ring-size", 1024);
+        if (topicCount < 1 || batch < 1 || batch > 1000 || appenders < 1 || seconds < 1 || ringSize < 1)
         {
-            throw new BenchmarkOptionException("--topics, --appenders and --seconds must be at least 1, --batch 1 to 1000 (the host's MaxBatchEvents)");
+            throw new BenchmarkOptionException("--topics, --appenders, --seconds and --ring-size must be at least 1, --batch 1 to 1000 (the host's MaxBatchEvents)");
         }
 
         var journal = await PersistJournal.OpenAsync(options, "persist-bench");
@@ -59,7 +62,7 @@ internal sealed class PersistBenchmark : IBenchmark
         string text;
         try
         {
-            var run = await MeasureAsync(journal, topicCount, batch, appenders, size, warmup, seconds);
+            var run = await MeasureAsync(journal, ServerDefaults(ringSize: ringSize), topicCount, batch, appenders, size, warmup, seconds);
             var mode = await journal.SqliteJournalModeAsync();
             result = new
             {
@@ -69,6 +72,7 @@ internal sealed class PersistBenchmark : IBenchmark
                 akkaSqlTuning = journal.Tuning,
                 sqliteJournalMode = mode,
                 topics = topicCount,
+                ringSize,
                 batch,
                 appenders,
                 eventBytes = size,
@@ -95,9 +99,9 @@ internal sealed class PersistBenchmark : IBenchmark
         return 0;
     }
 
-    private static async Task<AppendRun> MeasureAsync(PersistJournal journal, int topicCount, int batch, int appenders, int size, int warmup, int seconds)
+    private static async Task<AppendRun> MeasureAsync(PersistJournal journal, TopicSettings settings, int topicCount, int batch, int appenders, int size, int warmup, int seconds)
     {
-        var registry = journal.System.ActorOf(TopicRegistry.Props(journal.Services, ServerDefaults()), "topics");
+        var registry = journal.System.ActorOf(TopicRegistry.Props(journal.Services, settings), "topics");
         var topics = Enumerable.Range(0, topicCount).Select(i => TopicName.Parse($"bench.topic{i}")).ToArray();
         var payload = PersistBenchmark.Payload(size);
         // One event list shared by every publish: the benchmark measures the path, not allocation of inputs.
