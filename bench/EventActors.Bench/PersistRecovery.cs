@@ -15,7 +15,7 @@ namespace EventActors.Bench;
 /// recovery (snapshot, then the events after it) and a commit. Once with a snapshot every
 /// <c>--snapshot-every</c> events (the host's default, 1,000) and once with none after the
 /// creation one (every event replayed); <c>--snapshot-every N</c> runs that one case only. Each
-/// case has a fresh store; a first restart warms the recovery path's JIT (reported, not in the median), then
+/// case has a fresh store; a first restart warms the recovery path's JIT and the database's caches (reported, not in the median), then
 /// <c>--repeat</c> timed restarts.
 /// </summary>
 internal static class PersistRecovery
@@ -65,7 +65,7 @@ internal static class PersistRecovery
                 $"persist recover ({label}): {total:N0} events of {size} bytes written at {c.WriteEventsPerSecond:N0} events/s; " +
                 $"{(c.SnapshotEvery is { } every ? $"snapshot every {every:N0} events" : "no snapshot (all replayed)")}: " +
                 $"start to first publish accepted {c.MedianMs:F0} ms (median of {repeat}: {string.Join(" / ", c.RunsMs.Select(ms => ms.ToString("F0", CultureInfo.InvariantCulture)))}; " +
-                $"first restart, JIT warm-up, not in the median: {c.FirstMs:F0} ms)"))));
+                $"first restart (JIT, cold caches), not in the median: {c.FirstMs:F0} ms)"))));
         return 0;
     }
 
@@ -109,6 +109,6 @@ internal static class PersistRecovery
     }
 
     /// <param name="SnapshotEvery">Null: no snapshot after the topic's creation.</param>
-    /// <param name="FirstMs">The first restart, JIT of the recovery path included; not in the median.</param>
+    /// <param name="FirstMs">The first restart: JIT of the recovery path and the first read of the fresh rows included; not in the median.</param>
     private sealed record Case(int? SnapshotEvery, double WriteEventsPerSecond, double FirstMs, double[] RunsMs, double MedianMs);
 }
