@@ -22,10 +22,17 @@ internal static class BenchActorSystem
     }
 
     /// <summary>A system whose topics persist through our journal plugins, to the journal attached to <paramref name="storage"/>.</summary>
-    public static ActorSystem WithOurJournal(string name, TopicStorageSetup storage, string hocon = "")
+    public static ActorSystem WithOurJournal(string name, TopicStorageSetup storage, string hocon = "") =>
+        WithPersistence(name, TopicPersistence.AsDefault, storage, hocon);
+
+    /// <summary>
+    /// A system whose topics persist through the plugins <paramref name="persistence"/> configures,
+    /// with <paramref name="setup"/> (ours: the open journal; Akka.Persistence.Sql: its DataOptions).
+    /// </summary>
+    public static ActorSystem WithPersistence(string name, Config persistence, Setup setup, string hocon = "")
     {
-        var bootstrap = BootstrapSetup.Create().WithConfig(ConfigFor(hocon).WithFallback(TopicPersistence.AsDefault));
-        var system = ActorSystem.Create(name, ActorSystemSetup.Create(bootstrap, storage));
+        var bootstrap = BootstrapSetup.Create().WithConfig(ConfigFor(hocon).WithFallback(persistence));
+        var system = ActorSystem.Create(name, ActorSystemSetup.Create(bootstrap, setup));
         SchedulerStart.Now(system);
         return system;
     }

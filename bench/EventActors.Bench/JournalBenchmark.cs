@@ -158,6 +158,7 @@ internal sealed class JournalBenchmark : IBenchmark
         // Warm-up: JIT tiers, SQLite's page cache and the WAL reach a steady state first.
         await Task.Delay(TimeSpan.FromSeconds(1));
         var commitsBefore = commitCount();
+        var meter = ProcessCost.Start();
         var stopwatch = Stopwatch.StartNew();
         run.Measuring = true;
         await Task.Delay(TimeSpan.FromSeconds(seconds));
@@ -165,6 +166,7 @@ internal sealed class JournalBenchmark : IBenchmark
         var elapsed = stopwatch.Elapsed.TotalSeconds;
         var commits = commitCount() - commitsBefore;
         var counted = Interlocked.Read(ref run.Events);
+        var cost = meter.Stop(counted);
         run.Stopped = true;
         var latencies = (await Task.WhenAll(workers)).SelectMany(l => l).Order().ToArray();
 
@@ -192,11 +194,12 @@ internal sealed class JournalBenchmark : IBenchmark
                 eventsPerCommit,
                 p50Ms = p50,
                 p99Ms = p99,
+                process = cost,
             },
             string.Create(CultureInfo.InvariantCulture,
                 $"journal append ({sync}): {topicCount} topics, batch {batch}, {appenders} appenders, {size}-byte events: " +
                 $"{eventsPerSecond:N0} events/s ({appendsPerSecond:N0} appends/s, {commits / elapsed:N0} commits/s, {eventsPerCommit:N0} events/commit), " +
-                $"append latency p50 {p50:F1} ms, p99 {p99:F1} ms"));
+                $"append latency p50 {p50:F1} ms, p99 {p99:F1} ms; this process: {cost}"));
         return 0;
     }
 

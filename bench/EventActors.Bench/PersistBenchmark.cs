@@ -1,240 +1,187 @@
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
-using Akka.Actor.Setup;
-using Akka.Configuration;
-using Akka.Persistence;
-using Akka.Persistence.Sql;
-using EventActors.Actors;
 using EventActors.Actors.Journal;
-using EventActors.Actors.Journal.Postgres;
-using EventActors.Actors.Persistence;
+using EventActors.Actors.Topics;
+using EventActors.Protocol;
 
 namespace EventActors.Bench;
 
 /// <summary>
-/// A journal's durable throughput through Akka.Persistence: one persistent actor per topic, as
-/// the server's topics are, each persisting a batch (<c>PersistAll</c>) per request and
-/// answering after its handler ran (after the commit). <c>--journal sqlite | postgres</c> are
-/// our journals as plugins; <c>--journal akka-sql</c> is Akka.Persistence.Sql on the same kind
-/// of database (<c>--akka-sql-provider SQLite.MS | PostgreSQL15</c>). Same load as
-/// <c>journal</c>: <c>--appenders</c> concurrent requesters, round robin over <c>--topics</c>.
+/// Durable publish throughput through the path the server takes: <see cref="Publish"/> to a
+/// <see cref="TopicRegistry"/>, whose <see cref="TopicActor"/>s persist through Akka.Persistence
+/// (our SQLite or PostgreSQL plugin, or Akka.Persistence.Sql: <see cref="PersistJournal"/>); an
+/// event counts once its <see cref="PublishAccepted"/> arrives, that is after the commit. The load
+/// of the <c>journal</c> benchmark: <c>--appenders</c> concurrent publishers, each publishing
+/// <c>--batch</c> events per request, round robin over <c>--topics</c> topics. Every topic exists
+/// (its first event committed) before the warm-up starts; the warm-up is not counted. Recovery
+/// mode (<c>--recover</c>): <see cref="PersistRecovery"/>.
 /// </summary>
 internal sealed class PersistBenchmark : IBenchmark
 {
-    public string Description => "Akka.Persistence write throughput: our journals as plugins, or Akka.Persistence.Sql, one persistent actor per topic";
+    public string Description =>
+        "Publish throughput through TopicRegistry/TopicActor on Akka.Persistence (our plugins or Akka.Persistence.Sql), or a topic's recovery time";
 
     public string Usage =>
-        "[--journal sqlite|postgres|akka-sql] [--akka-sql-provider SQLite.MS|PostgreSQL15] [--postgres CONNSTR] [--sync normal|full] " +
-        "[--topics 1000] [--batch 100] [--appenders 256] [--size 100] [--seconds 5] [--json]";
+        $"{PersistJournal.Usage} [--topics 1000] [--batch 100] [--appenders 256] [--size 100] [--ring-size 1024] [--warmup 5] [--seconds 5] [--json] | " +
+        $"--recover {PersistJournal.Usage} [--events 1000000] [--batch 1000] [--size 100] [--snapshot-every N] [--repeat 3] [--json]";
+
+    /// <summary>
+    /// The topic settings the host runs with by default (hocon/eventactors.conf: RingSize,
+    /// RingMaxBytes, TopicIdleTimeout, MaxBatchEvents, SnapshotEvery): the benchmark measures
+    /// what a node does, ring and snapshots included.
+    /// </summary>
+    public static TopicSettings ServerDefaults(int snapshotEvery = 1000, int ringSize = 1024) =>
+        new(RingSize: ringSize, RingMaxBytes: 8 * 1024 * 1024, IdleTimeout: TimeSpan.FromMinutes(2), MaxEventsPerAppend: 1000, SnapshotEvery: snapshotEvery);
 
     public async Task<int> RunAsync(BenchmarkOptions options)
     {
-        var kind = (options.String("journal") ?? "sqlite").ToLowerInvariant();
-        var directory = Path.Combine(Path.GetTempPath(), $"eventactors-persist-bench-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(directory);
-        var cleanups = new List<Func<Task>> { () => Task.Run(() => Directory.Delete(directory, recursive: true)) };
-        try
+        if (options.Flag("recover"))
         {
-            var batch = options.Int("batch", 100);
-            var (config, setup, label) = kind switch
-            {
-                "sqlite" => OurSqlite(options, directory, batch, cleanups),
-                "postgres" => await OurPostgresAsync(options, batch, cleanups),
-                "akka-sql" => await AkkaSqlAsync(options, directory, cleanups),
-                _ => throw new BenchmarkOptionException($"--journal is sqlite, postgres or akka-sql, was '{kind}'"),
-            };
-            return await MeasureAsync(options, config, setup, label);
-        }
-        finally
-        {
-            for (var i = cleanups.Count - 1; i >= 0; i--)
-            {
-                await cleanups[i]();
-            }
-        }
-    }
-
-    private static (Config, Setup?, string) OurSqlite(BenchmarkOptions options, string directory, int batch, List<Func<Task>> cleanups)
-    {
-        var full = (options.String("sync") ?? "normal") == "full";
-        var journal = SqliteJournal.Open(new SqliteJournalOptions
-        {
-            Path = Path.Combine(directory, "journal.db"),
-            Synchronous = full ? SqliteSynchronousMode.Full : SqliteSynchronousMode.Normal,
-            MaxEventsPerAppend = Math.Max(batch, 1_000),
-            MaxPendingWrites = 10_000,
-        });
-        cleanups.Add(() => journal.DisposeAsync().AsTask());
-        return (TopicPersistence.AsDefault, new TopicStorageSetup(journal, journal.Options.MaxEventsPerAppend), full ? "sqlite plugin (full)" : "sqlite plugin (normal)");
-    }
-
-    private static async Task<(Config, Setup?, string)> OurPostgresAsync(BenchmarkOptions options, int batch, List<Func<Task>> cleanups)
-    {
-        var connectionString = PostgresOption(options);
-        var schema = $"bench_{Guid.NewGuid():N}";
-        cleanups.Add(() => ExecuteAsync(connectionString, $"DROP SCHEMA IF EXISTS {schema} CASCADE;"));
-        var journal = await PostgresJournal.OpenAsync(new PostgresJournalOptions
-        {
-            ConnectionString = connectionString,
-            Schema = schema,
-            MaxEventsPerAppend = Math.Max(batch, 1_000),
-            MaxPendingWrites = 10_000,
-        });
-        cleanups.Add(() => journal.DisposeAsync().AsTask());
-        return (TopicPersistence.AsDefault, new TopicStorageSetup(journal, journal.Options.MaxEventsPerAppend), "postgres plugin");
-    }
-
-    /// <summary>
-    /// Akka.Persistence.Sql, tables created by it. On SQLite the file is put in WAL mode first
-    /// (WAL is a property of the file; Akka.Persistence.Sql would otherwise use a rollback
-    /// journal); its connections keep SQLite's default synchronous=FULL, so compare it with
-    /// <c>--journal sqlite --sync full</c>. On PostgreSQL a database of its own, with the
-    /// settings that helped it most in earlier measurements (docs/benchmarks.md).
-    /// </summary>
-    private static async Task<(Config, Setup?, string)> AkkaSqlAsync(BenchmarkOptions options, string directory, List<Func<Task>> cleanups)
-    {
-        var provider = options.String("akka-sql-provider") ?? "SQLite.MS";
-        string connectionString, tuning = "";
-        if (provider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase))
-        {
-            connectionString = $"Data Source={Path.Combine(directory, "akka.db")}";
-            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
-            await connection.OpenAsync();
-            await using var wal = connection.CreateCommand();
-            wal.CommandText = "PRAGMA journal_mode = WAL;";
-            await wal.ExecuteNonQueryAsync();
-            cleanups.Add(() => Task.Run(Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools));
-        }
-        else
-        {
-            var server = PostgresOption(options);
-            var database = $"bench_{Guid.NewGuid():N}";
-            await ExecuteAsync(server, $"CREATE DATABASE {database};");
-            cleanups.Add(() => ExecuteAsync(server, $"DROP DATABASE IF EXISTS {database} WITH (FORCE);"));
-            connectionString = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = database }.ToString();
-            tuning = "batch-size = 5000, parallelism = 3, db-round-trip-max-batch-size = 5000";
+            return await PersistRecovery.RunAsync(options);
         }
 
-        var config = ConfigurationFactory.ParseString($$"""
-            akka.persistence.journal.plugin = "akka.persistence.journal.sql"
-            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-            akka.persistence.journal.sql { connection-string = "{{connectionString}}", provider-name = "{{provider}}", auto-initialize = true {{(tuning.Length > 0 ? ", " + tuning : "")}} }
-            akka.persistence.snapshot-store.sql { connection-string = "{{connectionString}}", provider-name = "{{provider}}", auto-initialize = true }
-            """).WithFallback(TopicPersistence.Plugins).WithFallback(SqlPersistence.DefaultConfiguration);
-        return (config, null, $"akka-sql ({provider})");
-    }
-
-    private static async Task<int> MeasureAsync(BenchmarkOptions options, Config config, Setup? setup, string label)
-    {
         var topicCount = options.Int("topics", 1000);
         var batch = options.Int("batch", 100);
         var appenders = options.Int("appenders", 256);
         var size = options.Int("size", 100);
+        // Seconds not counted. Longer than the journal benchmark's 1 s: the Akka.Persistence path
+        // has far more methods to tier up (profiled after 2 s: 17 % of samples still in the JIT).
+        var warmup = options.Int("warmup", 5);
         var seconds = options.Int("seconds", 5);
-        if (topicCount < 1 || batch < 1 || appenders < 1 || seconds < 1)
+        // Events each topic keeps in memory (the host's RingSize): 1,000 topics' rings hold ~300 MB
+        // of 100-byte events, which the garbage collector has to carry; smaller shows what that costs.
+        var ringSize = options.Int("ring-size", 1024);
+        if (topicCount < 1 || batch < 1 || batch > 1000 || appenders < 1 || seconds < 1 || ringSize < 1)
         {
-            throw new BenchmarkOptionException("--topics, --batch, --appenders and --seconds must be at least 1");
+            throw new BenchmarkOptionException("--topics, --appenders, --seconds and --ring-size must be at least 1, --batch 1 to 1000 (the host's MaxBatchEvents)");
         }
 
-        var bootstrap = BootstrapSetup.Create().WithConfig(config
-            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING, akka.persistence.max-concurrent-recoveries = 1000")));
-        var system = ActorSystem.Create("persist-bench", setup is null ? ActorSystemSetup.Create(bootstrap) : ActorSystemSetup.Create(bootstrap, setup));
-        SchedulerStart.Now(system);
+        var journal = await PersistJournal.OpenAsync(options, "persist-bench");
+        object result;
+        string text;
         try
         {
-            var payload = new byte[size];
-            Random.Shared.NextBytes(payload);
-            var events = Enumerable.Range(0, batch).Select(_ => new NewEvent(payload)).ToArray();
-            var topics = Enumerable.Range(0, topicCount).Select(i => system.ActorOf(Props.Create(() => new BenchTopic($"bench.topic{i}")))).ToArray();
-            var write = new BenchTopic.Write(events);
-            var timeout = TimeSpan.FromSeconds(60);
-
-            var run = new Run();
-            var next = -1L;
-            var workers = Enumerable.Range(0, appenders).Select(_ => Task.Run(async () =>
+            var run = await MeasureAsync(journal, ServerDefaults(ringSize: ringSize), topicCount, batch, appenders, size, warmup, seconds);
+            var mode = await journal.SqliteJournalModeAsync();
+            result = new
             {
-                var latencies = new List<double>();
-                while (!run.Stopped)
-                {
-                    var topic = topics[(int)(Interlocked.Increment(ref next) % topicCount)];
-                    var started = Stopwatch.GetTimestamp();
-                    await topic.Ask<BenchTopic.Written>(write, timeout);
-                    if (run.Measuring)
-                    {
-                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        Interlocked.Add(ref run.Events, batch);
-                    }
-                }
-
-                return latencies;
-            })).ToArray();
-
-            // Warm-up: every topic recovered, JIT tiers and the database's caches settled.
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            var stopwatch = Stopwatch.StartNew();
-            run.Measuring = true;
-            await Task.Delay(TimeSpan.FromSeconds(seconds));
-            run.Measuring = false;
-            var elapsed = stopwatch.Elapsed.TotalSeconds;
-            var counted = Interlocked.Read(ref run.Events);
-            run.Stopped = true;
-            var latencies = (await Task.WhenAll(workers)).SelectMany(l => l).Order().ToArray();
-            var eventsPerSecond = counted / elapsed;
-            var p50 = latencies.Length == 0 ? 0 : latencies[latencies.Length / 2];
-            var p99 = latencies.Length == 0 ? 0 : latencies[Math.Min(latencies.Length - 1, (int)(0.99 * latencies.Length))];
-            options.Report(
-                new { benchmark = "persist", journal = label, topics = topicCount, batch, appenders, eventBytes = size, seconds = elapsed, events = counted, eventsPerSecond, p50Ms = p50, p99Ms = p99 },
-                string.Create(CultureInfo.InvariantCulture,
-                    $"persist ({label}): {topicCount} topics, batch {batch}, {appenders} appenders, {size}-byte events: {eventsPerSecond:N0} events/s, latency p50 {p50:F1} ms, p99 {p99:F1} ms"));
-            return 0;
+                benchmark = "persist",
+                mode = "append",
+                journal = journal.Label,
+                akkaSqlTuning = journal.Tuning,
+                sqliteJournalMode = mode,
+                topics = topicCount,
+                ringSize,
+                batch,
+                appenders,
+                eventBytes = size,
+                run.Seconds,
+                run.Events,
+                run.EventsPerSecond,
+                run.PublishesPerSecond,
+                run.P50Ms,
+                run.P99Ms,
+                process = run.Cost,
+            };
+            text = string.Create(CultureInfo.InvariantCulture,
+                $"persist ({journal.Label}{(mode is null ? "" : ", " + mode)}): {topicCount} topics, batch {batch}, {appenders} appenders, {size}-byte events: " +
+                $"{run.EventsPerSecond:N0} events/s ({run.PublishesPerSecond:N0} publishes/s), latency p50 {run.P50Ms:F1} ms, p99 {run.P99Ms:F1} ms; " +
+                $"this process: {run.Cost}");
         }
         finally
         {
-            await system.Terminate();
+            await journal.DisposeAsync();
         }
+
+        // Last, after the actor system has stopped: nothing it logs can follow the JSON line.
+        options.Report(result, text);
+        return 0;
     }
 
-    private static string PostgresOption(BenchmarkOptions options) =>
-        options.String("postgres") ?? throw new BenchmarkOptionException("PostgreSQL needs --postgres \"<Npgsql connection string>\" (scripts/postgres.sh start DIR prints one)");
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
+    private static async Task<AppendRun> MeasureAsync(PersistJournal journal, TopicSettings settings, int topicCount, int batch, int appenders, int size, int warmup, int seconds)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+        var registry = journal.System.ActorOf(TopicRegistry.Props(journal.Services, settings), "topics");
+        var topics = Enumerable.Range(0, topicCount).Select(i => TopicName.Parse($"bench.topic{i}")).ToArray();
+        var payload = PersistBenchmark.Payload(size);
+        // One event list shared by every publish: the benchmark measures the path, not allocation of inputs.
+        var events = Enumerable.Range(0, batch).Select(_ => new NewEvent(payload)).ToArray();
+        var timeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>A topic as far as the journal can tell: a persistent actor that persists each batch it is sent and answers after the commit.</summary>
-    private sealed class BenchTopic : ReceivePersistentActor
-    {
-        public BenchTopic(string persistenceId)
+        // Every topic created first (recovery, its creation snapshot, its first event), as many at
+        // once as there are publishers: that is start-up, not the steady state measured here.
+        var created = -1;
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(appenders, topicCount)).Select(_ => Task.Run(async () =>
         {
-            PersistenceId = persistenceId;
-            Recover<NewEvent>(_ => { });
-            Command<Write>(write =>
+            for (var i = Interlocked.Increment(ref created); i < topicCount; i = Interlocked.Increment(ref created))
             {
-                var remaining = write.Events.Count;
-                var replyTo = Sender;
-                PersistAll(write.Events, _ =>
+                await PublishAsync(registry, new Publish(topics[i], [events[0]]), timeout);
+            }
+        })));
+
+        var state = new RunState();
+        var next = -1L;
+        var workers = Enumerable.Range(0, appenders).Select(_ => Task.Run(async () =>
+        {
+            var latencies = new List<double>();
+            while (!state.Stopped)
+            {
+                var topic = topics[(int)(Interlocked.Increment(ref next) % topicCount)];
+                var started = Stopwatch.GetTimestamp();
+                await PublishAsync(registry, new Publish(topic, events), timeout);
+                if (state.Measuring)
                 {
-                    if (--remaining == 0)
-                    {
-                        replyTo.Tell(new Written(LastSequenceNr));
-                    }
-                });
-            });
-        }
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    Interlocked.Add(ref state.Events, batch);
+                }
+            }
 
-        public override string PersistenceId { get; }
+            return latencies;
+        })).ToArray();
 
-        public sealed record Write(IReadOnlyList<NewEvent> Events);
-
-        public sealed record Written(long LastSequence);
+        // Warm-up: JIT tiers, the database's caches and every topic's ring reach a steady state.
+        await Task.Delay(TimeSpan.FromSeconds(warmup));
+        var meter = ProcessCost.Start();
+        var stopwatch = Stopwatch.StartNew();
+        state.Measuring = true;
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        state.Measuring = false;
+        var elapsed = stopwatch.Elapsed.TotalSeconds;
+        var counted = Interlocked.Read(ref state.Events);
+        var cost = meter.Stop(counted);
+        state.Stopped = true;
+        var latencies = (await Task.WhenAll(workers)).SelectMany(l => l).Order().ToArray();
+        return new AppendRun(elapsed, counted, counted / elapsed, latencies.Length / elapsed, Percentile(latencies, 0.50), Percentile(latencies, 0.99), cost);
     }
 
-    private sealed class Run
+    /// <summary>Random lower-case letters: event data must be UTF-8 (a topic encodes it as SSE).</summary>
+    public static byte[] Payload(int size)
+    {
+        var payload = new byte[size];
+        for (var i = 0; i < size; i++)
+        {
+            payload[i] = (byte)('a' + Random.Shared.Next(26));
+        }
+
+        return payload;
+    }
+
+    /// <summary>Publishes as the host's endpoint does (an Ask to the registry); anything but <see cref="PublishAccepted"/> ends the run.</summary>
+    public static async Task<PublishAccepted> PublishAsync(IActorRef registry, Publish publish, TimeSpan timeout) =>
+        await registry.Ask<object>(publish, timeout) switch
+        {
+            PublishAccepted accepted => accepted,
+            PublishRejected rejected => throw new InvalidOperationException($"A publish to {publish.Topic} was rejected: {rejected.Reason}"),
+            var other => throw new InvalidOperationException($"A publish to {publish.Topic} was answered with {other}"),
+        };
+
+    private static double Percentile(double[] sorted, double quantile) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(quantile * sorted.Length))];
+
+    private sealed record AppendRun(double Seconds, long Events, double EventsPerSecond, double PublishesPerSecond, double P50Ms, double P99Ms, ProcessCost Cost);
+
+    /// <summary>Flags the publishers read while the main task times the run.</summary>
+    private sealed class RunState
     {
         public long Events;
         private volatile bool _measuring;

@@ -2,14 +2,16 @@ using System.Data.Common;
 using EventActors.Actors.Journal;
 using LinqToDB.Interceptors;
 
-namespace EventActors.Host.Storage;
+namespace EventActors.Actors.Persistence.AkkaSql;
 
 /// <summary>
 /// Puts every SQLite connection Akka.Persistence.Sql opens into WAL mode with the node's
 /// <c>synchronous</c>: the durability our SQLite journal has, so that the two are compared on
-/// equal terms and a user who switches loses none of it.
+/// equal terms and a user who switches loses none of it. Give it to Akka.Persistence.Sql in its
+/// <c>DataOptions</c> (the host through Akka.Persistence.Sql.Hosting, the persist benchmark
+/// through a <c>MultiDataOptionsSetup</c>), so both open their connections the same way.
 /// </summary>
-internal sealed class SqliteModeInterceptor(SqliteSynchronousMode synchronous) : ConnectionInterceptor
+public sealed class SqliteModeInterceptor(SqliteSynchronousMode synchronous) : ConnectionInterceptor
 {
     private readonly string _pragmas = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(synchronous == SqliteSynchronousMode.Full ? "FULL" : "NORMAL")};";
 
