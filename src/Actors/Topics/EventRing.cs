@@ -66,7 +66,7 @@ internal sealed class EventRing
         _count--;
     }
 
-    private static long SizeOf(CommittedEvent committed) => committed.Frame.Length + committed.FrameWithoutId.Length;
+    private static long SizeOf(CommittedEvent committed) => committed.MaxBytes;
 
     public void Clear()
     {

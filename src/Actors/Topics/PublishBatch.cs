@@ -109,7 +109,8 @@ internal sealed class PublishBatch
         foreach (var (publish, replyTo) in _publishers)
         {
             var count = publish.Events.Count;
-            replyTo.Tell(new PublishAccepted(topic, epoch, new ArraySegment<AppendedEvent>(_outcomes, offset, count).ToArray()), topicActor);
+            // A window on the batch's outcomes, not a copy: nothing writes them once acknowledged.
+            replyTo.Tell(new PublishAccepted(topic, epoch, new ArraySegment<AppendedEvent>(_outcomes, offset, count)), topicActor);
             offset += count;
         }
     }

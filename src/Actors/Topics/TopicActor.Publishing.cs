@@ -132,7 +132,7 @@ public sealed partial class TopicActor
             for (var i = 0; i < committed.Length; i++)
             {
                 var newEvent = batch.NewEvents[i];
-                committed[i] = new CommittedEvent(State.Epoch, batch.FirstSequence + (ulong)i, newEvent.Type?.Value, newEvent.Data.Span);
+                committed[i] = new CommittedEvent(State.Epoch, batch.FirstSequence + (ulong)i, newEvent.Type?.Value, newEvent.Data);
                 _ring.Add(committed[i]);
             }
 

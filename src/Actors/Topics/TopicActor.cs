@@ -34,6 +34,7 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
     private ulong _head;            // the last sequence number committed and pushed: what subscribers and readers are told
     private Queue<(long Sequence, NewEvent Event)>? _replayed; // the newest events replayed, for the ring; recovery only
     private bool _handingOff;
+    private long _lastActive = Environment.TickCount64; // ms: the last publish, subscribe, delete or subscriber leaving
 
     public TopicActor(TopicName topic, TopicServices services, TopicSettings settings)
     {
@@ -99,13 +100,15 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         {
             if ((ulong)sequence > State.EpochStart && (ulong)sequence >= State.FirstRetained)
             {
-                _ring.Add(new CommittedEvent(State.Epoch, (ulong)sequence, replayed.Type?.Value, replayed.Data.Span));
+                _ring.Add(new CommittedEvent(State.Epoch, (ulong)sequence, replayed.Type?.Value, replayed.Data));
             }
         }
 
         _replayed = null;
         Context.Parent.Tell(new TopicRecovered(_topic));
-        SetReceiveTimeout(_settings.IdleTimeout);
+        // Idleness is checked on a tick rather than with a receive timeout: Akka.Persistence
+        // tells the actor of every written event, and each message would re-arm the timeout.
+        Timers.StartPeriodicTimer(IdleCheck.Instance, IdleCheck.Instance, IdleCheckInterval);
         if (_settings.Retention is { MaxAge: not null })
         {
             Timers.StartPeriodicTimer(ApplyRetention.Instance, ApplyRetention.Instance, _settings.RetentionInterval ?? TimeSpan.FromMinutes(1));
@@ -122,6 +125,7 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
     {
         Command<Publish>(publish =>
         {
+            _lastActive = Environment.TickCount64;
             _waiting.Add((publish, Sender));
             StartBatch();
         });
@@ -137,7 +141,11 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(_exists || _subscribers.Count > 0 ? new TopicStatus(State.Describe(_topic, _head), _subscribers.Count) : new TopicNotFound(_topic));
             PassivateIfAbsent();
         });
-        Command<DeleteTopic>(_ => OnDeleteTopic(Sender));
+        Command<DeleteTopic>(_ =>
+        {
+            _lastActive = Environment.TickCount64;
+            OnDeleteTopic(Sender);
+        });
         CommandPublishing();
         CommandState();
         Command<HandOff>(handOff =>
@@ -151,9 +159,9 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
             _handingOff = true;
             StopIfHandedOff();
         });
-        Command<ReceiveTimeout>(_ =>
+        Command<IdleCheck>(_ =>
         {
-            if (IsIdle)
+            if (IsIdle && Environment.TickCount64 - _lastActive >= (long)_settings.IdleTimeout.TotalMilliseconds)
             {
                 Context.Parent.Tell(new Passivate(_topic));
             }
@@ -172,8 +180,12 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         }
     }
 
+    /// <summary>Half the idle timeout: a topic passivates between one and one and a half idle timeouts after its last activity.</summary>
+    private TimeSpan IdleCheckInterval => TimeSpan.FromTicks(Math.Max(_settings.IdleTimeout.Ticks / 2, TimeSpan.FromMilliseconds(10).Ticks));
+
     private void OnSubscribe(Subscribe subscribe)
     {
+        _lastActive = Environment.TickCount64;
         var plan = ResumePlan.Resolve(subscribe.Start, new TopicPosition(State.Epoch, _head, Math.Min(State.FirstRetained, _head + 1)));
         Context.Watch(subscribe.Subscriber);
         _subscribers.Add(subscribe.Subscriber, plan.After, 0);
@@ -186,6 +198,7 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
     {
         if (_subscribers.Remove(subscriber))
         {
+            _lastActive = Environment.TickCount64; // the idle time starts when the last subscriber leaves
             Context.Unwatch(subscriber);
             ReportSubscriberCount();
         }
@@ -218,8 +231,13 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         base.PostStop();
     }
 
-    private sealed class ApplyRetention : INotInfluenceReceiveTimeout
+    private sealed class ApplyRetention
     {
         public static readonly ApplyRetention Instance = new();
+    }
+
+    private sealed class IdleCheck
+    {
+        public static readonly IdleCheck Instance = new();
     }
 }

@@ -53,10 +53,8 @@ public sealed record Deliver(TopicName Topic, ArraySegment<CommittedEvent> Event
 /// The sender (a subscriber) wrote events and may receive this many more. The subscriber is the
 /// sender rather than a field so that grants can be shared: one is sent per subscriber per
 /// delivered batch, the most frequent message there is, and <see cref="For"/> allocates none.
-/// It does not count as activity for the topic's idle timeout (a topic with subscribers never
-/// passivates anyway), so it does not re-arm that timer on every delivery.
 /// </summary>
-public sealed record GrantCredit(int Credit) : INotInfluenceReceiveTimeout, IDeadLetterSuppression
+public sealed record GrantCredit(int Credit) : IDeadLetterSuppression
 {
     // Batches of up to 256 events (most are far smaller) have their grant made once per process.
     private static readonly GrantCredit[] Shared = Enumerable.Range(0, 257).Select(credit => new GrantCredit(credit)).ToArray();
@@ -76,7 +74,7 @@ public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong Af
 /// <paramref name="Epoch"/> from the journal. Ignored when the topic has moved to another epoch
 /// since (it was deleted meanwhile and the subscriber was reset).
 /// </summary>
-public sealed record CaughtUp(IActorRef Subscriber, TopicEpoch Epoch, ulong Position) : INotInfluenceReceiveTimeout, IDeadLetterSuppression;
+public sealed record CaughtUp(IActorRef Subscriber, TopicEpoch Epoch, ulong Position) : IDeadLetterSuppression;
 
 /// <summary>
 /// The topic began a new epoch (it was deleted): the subscriber continues from its start, after
@@ -86,8 +84,8 @@ public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ulong After, 
 
 public sealed record Unsubscribe(IActorRef Subscriber) : IDeadLetterSuppression;
 
-/// <summary>Asks for <see cref="TopicStatus"/> (or <see cref="TopicUnavailable"/>). Not activity: asking does not keep a topic alive.</summary>
-public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage, INotInfluenceReceiveTimeout;
+/// <summary>Asks for <see cref="TopicStatus"/> (or <see cref="TopicNotFound"/>, <see cref="TopicUnavailable"/>). Not activity: asking does not keep a topic alive.</summary>
+public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage;
 
 public sealed record TopicStatus(TopicInfo Info, int Subscribers);
 

@@ -160,7 +160,7 @@ public sealed class ConnectionSupervisorTests : SqliteJournalTest
         var topic = await SubscribeAsync(failing);
 
         // A delivery for a topic it never subscribed to: a bug elsewhere, and this actor throws.
-        topic.Send(failing.Actor, new Deliver(TopicName.Parse("tests.unknown"), new ArraySegment<CommittedEvent>([new CommittedEvent(Epoch, 1, null, "x"u8)])));
+        topic.Send(failing.Actor, new Deliver(TopicName.Parse("tests.unknown"), new ArraySegment<CommittedEvent>([new CommittedEvent(Epoch, 1, null, "x"u8.ToArray())])));
 
         ExpectTerminated(failing.Actor);
         await ExpectEndedAsync(failing);

@@ -25,7 +25,7 @@ public sealed class EventRingTests
         return ring;
     }
 
-    private static long SizeOf(CommittedEvent committed) => committed.Frame.Length + committed.FrameWithoutId.Length;
+    private static long SizeOf(CommittedEvent committed) => committed.MaxBytes;
 
     private static ulong[] Sequences(IEnumerable<CommittedEvent> events) => events.Select(e => e.Sequence).ToArray();
 

@@ -46,7 +46,7 @@ public sealed class TopicSubscribersTests : ActorTest
         var batch = new CommittedEvent[count];
         for (var i = 0; i < count; i++)
         {
-            batch[i] = new CommittedEvent(_epoch, ++_head, type: null, "e"u8);
+            batch[i] = new CommittedEvent(_epoch, ++_head, type: null, "e"u8.ToArray());
             _ring.Add(batch[i]);
         }
 
@@ -407,7 +407,7 @@ public sealed class TopicSubscribersTests : ActorTest
                             var batch = new CommittedEvent[commit.Count];
                             for (var k = 0; k < batch.Length; k++)
                             {
-                                batch[k] = new CommittedEvent(epoch, ++head, null, "e"u8);
+                                batch[k] = new CommittedEvent(epoch, ++head, null, "e"u8.ToArray());
                                 ring.Add(batch[k]);
                             }
 
