@@ -42,6 +42,9 @@ public sealed class CommittedEvent
     /// <summary>The payload, as published.</summary>
     public ReadOnlyMemory<byte> Data { get; }
 
+    /// <summary>The SSE event type, or null for "message".</summary>
+    public string? Type => _type;
+
     /// <summary>The frame for single-topic streams, with <c>id: epoch-seq</c>: a single-topic stream's id is the same for everyone, so it is part of the shared bytes.</summary>
     public EncodedSseEvent Frame =>
         Volatile.Read(ref _frame) ?? Publish(ref _frame, SseFrame.Encode(Data.Span, EventType, new EventCursor(Epoch, Sequence).ToEventId()));
@@ -51,10 +54,10 @@ public sealed class CommittedEvent
         Volatile.Read(ref _frameWithoutId) ?? Publish(ref _frameWithoutId, SseFrame.Encode(Data.Span, EventType));
 
     /// <summary>
-    /// The most memory it can come to hold, in bytes: the payload and both frames. What a ring
-    /// counts against its byte budget, fixed when the event is added (the frames come later).
+    /// The most memory an event can come to hold, in bytes: the payload and both frames. What a
+    /// ring counts against its byte budget, fixed when the event is added (the frames come later).
     /// </summary>
-    public long MaxBytes => Data.Length * 3L + 2L * ((_type?.Length ?? 0) + FrameOverhead);
+    public static long MaxBytesOf(int dataLength, string? type) => dataLength * 3L + 2L * ((type?.Length ?? 0) + FrameOverhead);
 
     private SseEventType? EventType => _type is null ? null : new SseEventType(_type);
 

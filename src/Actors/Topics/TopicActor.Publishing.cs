@@ -128,18 +128,32 @@ public sealed partial class TopicActor
                 throw new InvalidOperationException($"Topic '{_topic}' planned sequence numbers up to {last}, but Akka.Persistence wrote up to {LastSequenceNr}.");
             }
 
-            var committed = new CommittedEvent[batch.NewEvents.Count];
-            for (var i = 0; i < committed.Length; i++)
+            // Shared events only for subscribers to be pushed to: a topic nobody reads keeps the
+            // payloads in its ring and makes no object per event.
+            var committed = _subscribers.Count > 0 ? new CommittedEvent[batch.NewEvents.Count] : null;
+            for (var i = 0; i < batch.NewEvents.Count; i++)
             {
                 var newEvent = batch.NewEvents[i];
-                committed[i] = new CommittedEvent(State.Epoch, batch.FirstSequence + (ulong)i, newEvent.Type?.Value, newEvent.Data);
-                _ring.Add(committed[i]);
+                var sequence = batch.FirstSequence + (ulong)i;
+                if (committed is null)
+                {
+                    _ring.Add(State.Epoch, sequence, newEvent.Type?.Value, newEvent.Data);
+                }
+                else
+                {
+                    committed[i] = new CommittedEvent(State.Epoch, sequence, newEvent.Type?.Value, newEvent.Data);
+                    _ring.Add(committed[i]);
+                }
             }
 
             _head = last;
             batch.Acknowledge(_topic, State.Epoch, Self);
             ConfirmKeys(batch);
-            _subscribers.Committed(committed, _ring, State.Epoch, _head);
+            if (committed is not null)
+            {
+                _subscribers.Committed(committed, _ring, State.Epoch, _head);
+            }
+
             KeepRetention();
         }
         else

@@ -100,7 +100,7 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         {
             if ((ulong)sequence > State.EpochStart && (ulong)sequence >= State.FirstRetained)
             {
-                _ring.Add(new CommittedEvent(State.Epoch, (ulong)sequence, replayed.Type?.Value, replayed.Data));
+                _ring.Add(State.Epoch, (ulong)sequence, replayed.Type?.Value, replayed.Data);
             }
         }
 

@@ -25,7 +25,7 @@ public sealed class EventRingTests
         return ring;
     }
 
-    private static long SizeOf(CommittedEvent committed) => committed.MaxBytes;
+    private static long SizeOf(CommittedEvent committed) => CommittedEvent.MaxBytesOf(committed.Data.Length, committed.Type);
 
     private static ulong[] Sequences(IEnumerable<CommittedEvent> events) => events.Select(e => e.Sequence).ToArray();
 
@@ -92,6 +92,55 @@ public sealed class EventRingTests
         ring.Add(Event(4)); // a small one after it: the large one no longer fits beside it
         Assert.Equal([4UL], Sequences(ring.After(3, 10)));
         Assert.False(ring.CanServeAfter(2));
+    }
+
+    [Fact]
+    public void The_ring_grows_with_what_it_holds_up_to_its_capacity_and_starts_small_again_when_cleared()
+    {
+        var ring = new EventRing(capacity: 1_000);
+        Assert.Equal(4, ring.Allocated);
+
+        var allocated = new List<int>();
+        for (ulong sequence = 1; sequence <= 1_500; sequence++)
+        {
+            ring.Add(Epoch, sequence, null, "x"u8.ToArray());
+            allocated.Add(ring.Allocated);
+        }
+
+        Assert.Equal([4, 8, 16, 32, 64, 128, 256, 512, 1_000], allocated.Distinct());
+        Assert.Equal((1_000, 501UL, 1_500UL), (ring.Count, ring.OldestSequence, ring.NewestSequence));
+        Assert.Equal(Enumerable.Range(501, 1_000).Select(s => (ulong)s), Sequences(ring.After(500, int.MaxValue)));
+
+        ring.Clear();
+        Assert.Equal((0, 4), (ring.Count, ring.Allocated));
+    }
+
+    [Fact]
+    public void An_event_added_as_its_payload_is_made_once_and_every_reader_gets_that_one()
+    {
+        var ring = new EventRing(capacity: 8);
+        ring.Add(Epoch, 1, "price", "{\"p\":1}"u8.ToArray());
+        ring.Add(Epoch, 2, null, "{\"p\":2}"u8.ToArray());
+
+        var first = ring.After(0, 10);
+        var again = ring.After(0, 10);
+
+        Assert.Same(first[0], again[0]);
+        Assert.Same(first[1], again[1]);
+        Assert.Equal((Epoch, 1UL, "price"), (first[0].Epoch, first[0].Sequence, first[0].Type));
+        Assert.Equal("event: price\nid: ringtest-1\ndata: {\"p\":1}\n\n", System.Text.Encoding.UTF8.GetString(first[0].Frame.Utf8Bytes.Span));
+    }
+
+    [Fact]
+    public void An_event_of_another_epoch_is_refused_until_the_ring_is_cleared()
+    {
+        var ring = RingOf(capacity: 4, first: 1, last: 2);
+        var other = TopicEpoch.Parse("otherepo");
+
+        Assert.Throws<InvalidOperationException>(() => ring.Add(other, 3, null, "x"u8.ToArray()));
+        ring.Clear();
+        ring.Add(other, 3, null, "x"u8.ToArray());
+        Assert.Equal(other, Assert.Single(ring.After(2, 10)).Epoch);
     }
 
     [Fact]
