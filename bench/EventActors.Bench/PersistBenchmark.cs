@@ -23,7 +23,7 @@ internal sealed class PersistBenchmark : IBenchmark
         "Publish throughput through TopicRegistry/TopicActor on Akka.Persistence (our plugins or Akka.Persistence.Sql), or a topic's recovery time";
 
     public string Usage =>
-        $"{PersistJournal.Usage} [--topics 1000] [--batch 100] [--appenders 256] [--size 100] [--ring-size 1024] [--warmup 5] [--seconds 5] [--json] | " +
+        $"{PersistJournal.Usage} [--topics 1000] [--batch 100] [--appenders 256] [--size 100] [--ring-size 1024] [--snapshot-every 10000] [--warmup 5] [--seconds 5] [--json] | " +
         $"--recover {PersistJournal.Usage} [--events 1000000] [--batch 1000] [--size 100] [--snapshot-every N] [--repeat 3] [--json]";
 
     /// <summary>
@@ -31,7 +31,7 @@ internal sealed class PersistBenchmark : IBenchmark
     /// RingMaxBytes, TopicIdleTimeout, MaxBatchEvents, SnapshotEvery): the benchmark measures
     /// what a node does, ring and snapshots included.
     /// </summary>
-    public static TopicSettings ServerDefaults(int snapshotEvery = 1000, int ringSize = 1024) =>
+    public static TopicSettings ServerDefaults(int snapshotEvery = 10_000, int ringSize = 1024) =>
         new(RingSize: ringSize, RingMaxBytes: 8 * 1024 * 1024, IdleTimeout: TimeSpan.FromMinutes(2), MaxEventsPerAppend: 1000, SnapshotEvery: snapshotEvery);
 
     public async Task<int> RunAsync(BenchmarkOptions options)
@@ -52,9 +52,11 @@ internal sealed class PersistBenchmark : IBenchmark
         // Events each topic keeps in memory (the host's RingSize): 1,000 topics' rings hold ~300 MB
         // of 100-byte events, which the garbage collector has to carry; smaller shows what that costs.
         var ringSize = options.Int("ring-size", 1024);
-        if (topicCount < 1 || batch < 1 || batch > 1000 || appenders < 1 || seconds < 1 || ringSize < 1)
+        // Events between two snapshots of each topic's state (the host's SnapshotEvery).
+        var snapshotEvery = options.Int("snapshot-every", 10_000);
+        if (topicCount < 1 || batch < 1 || batch > 1000 || appenders < 1 || seconds < 1 || ringSize < 1 || snapshotEvery < 1)
         {
-            throw new BenchmarkOptionException("--topics, --appenders, --seconds and --ring-size must be at least 1, --batch 1 to 1000 (the host's MaxBatchEvents)");
+            throw new BenchmarkOptionException("--topics, --appenders, --seconds, --ring-size and --snapshot-every must be at least 1, --batch 1 to 1000 (the host's MaxBatchEvents)");
         }
 
         var journal = await PersistJournal.OpenAsync(options, "persist-bench");
@@ -62,7 +64,7 @@ internal sealed class PersistBenchmark : IBenchmark
         string text;
         try
         {
-            var run = await MeasureAsync(journal, ServerDefaults(ringSize: ringSize), topicCount, batch, appenders, size, warmup, seconds);
+            var run = await MeasureAsync(journal, ServerDefaults(snapshotEvery, ringSize), topicCount, batch, appenders, size, warmup, seconds);
             var mode = await journal.SqliteJournalModeAsync();
             result = new
             {
@@ -73,6 +75,7 @@ internal sealed class PersistBenchmark : IBenchmark
                 sqliteJournalMode = mode,
                 topics = topicCount,
                 ringSize,
+                snapshotEvery,
                 batch,
                 appenders,
                 eventBytes = size,

@@ -13,7 +13,7 @@ namespace EventActors.Bench;
 /// <c>--batch</c> events, a few in flight), stops the registry gracefully, then times a fresh
 /// registry from its start to the <see cref="PublishAccepted"/> of one new event: the topic's
 /// recovery (snapshot, then the events after it) and a commit. Once with a snapshot every
-/// <c>--snapshot-every</c> events (the host's default, 1,000) and once with none after the
+/// <c>--snapshot-every</c> events (the host's default, 10,000) and once with none after the
 /// creation one (every event replayed); <c>--snapshot-every N</c> runs that one case only. Each
 /// case has a fresh store; a first restart warms the recovery path's JIT and the database's caches (reported, not in the median), then
 /// <c>--repeat</c> timed restarts.
@@ -37,7 +37,7 @@ internal static class PersistRecovery
             throw new BenchmarkOptionException("--events and --repeat must be at least 1, --batch 1 to 1000 (the host's MaxBatchEvents)");
         }
 
-        int?[] cases = options.String("snapshot-every") is not null ? [options.Int("snapshot-every", 1000)] : [1000, null];
+        int?[] cases = options.String("snapshot-every") is not null ? [options.Int("snapshot-every", 10_000)] : [10_000, null];
         if (cases[0] is < 1)
         {
             throw new BenchmarkOptionException("--snapshot-every must be at least 1");

@@ -136,4 +136,4 @@ internal sealed record TopicRecoveryFailed(TopicName Topic, string Reason);
 /// events (which also refill its ring), however long its history.
 /// </param>
 public sealed record TopicSettings(int RingSize, long RingMaxBytes, TimeSpan IdleTimeout, int MaxEventsPerAppend = 1000,
-    Retention? Retention = null, TimeSpan? RetentionInterval = null, int SnapshotEvery = 1000);
+    Retention? Retention = null, TimeSpan? RetentionInterval = null, int SnapshotEvery = 10_000);
