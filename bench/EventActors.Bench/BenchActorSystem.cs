@@ -3,6 +3,7 @@ using Akka.Actor.Setup;
 using Akka.Configuration;
 using EventActors.Actors;
 using EventActors.Actors.Persistence;
+using EventActors.Actors.Topics;
 
 namespace EventActors.Bench;
 
@@ -27,14 +28,28 @@ internal static class BenchActorSystem
 
     /// <summary>
     /// A system whose topics persist through the plugins <paramref name="persistence"/> configures,
-    /// with <paramref name="setup"/> (ours: the open journal; Akka.Persistence.Sql: its DataOptions).
+    /// with <paramref name="setup"/> (ours: the open journal; Akka.Persistence.Sql: its DataOptions),
+    /// a cluster of one on loopback as a node is (<see cref="StartTopicsAsync"/>).
     /// </summary>
     public static ActorSystem WithPersistence(string name, Config persistence, Setup setup, string hocon = "")
     {
-        var bootstrap = BootstrapSetup.Create().WithConfig(ConfigFor(hocon).WithFallback(persistence));
+        var bootstrap = BootstrapSetup.Create().WithConfig(ConfigFor(hocon)
+            .WithFallback(ConfigurationFactory.ParseString(TopicSharding.ClusterOfOneConfig))
+            .WithFallback(persistence));
         var system = ActorSystem.Create(name, ActorSystemSetup.Create(bootstrap, setup));
         SchedulerStart.Now(system);
         return system;
+    }
+
+    /// <summary>Joins the system's cluster of one and starts the topics' shard region, as a node does.</summary>
+    public static async Task<IActorRef> StartTopicsAsync(ActorSystem system, TopicServices services, TopicSettings settings)
+    {
+        if (!await TopicSharding.JoinSelfAsync(system, TimeSpan.FromMinutes(1)))
+        {
+            throw new InvalidOperationException("The benchmark's actor system did not see itself up in its cluster of one.");
+        }
+
+        return await TopicSharding.StartAsync(system, services, settings, shards: 100);
     }
 
     private static Config ConfigFor(string hocon) =>

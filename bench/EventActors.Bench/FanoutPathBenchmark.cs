@@ -11,7 +11,7 @@ using EventActors.Protocol;
 namespace EventActors.Bench;
 
 /// <summary>
-/// The fan-out path without sockets: publishes through the topic registry (journal included) to
+/// The fan-out path without sockets: publishes through the topics' shard region (journal included) to
 /// connection actors whose responses are counting sinks, and reports deliveries per second and,
 /// above all, bytes allocated per delivered event. Allocation counts are exact and repeatable
 /// where socket benchmarks are noisy, so this is where fan-out path fixes show their effect.
@@ -66,7 +66,7 @@ internal sealed class FanoutPathBenchmark : IBenchmark
         {
             var history = new TopicHistory(system, TopicPersistence.QueryId);
             var services = new TopicServices(new JournalIdempotencyKeys(journal), history);
-            var registry = system.ActorOf(TopicRegistry.Props(services, new TopicSettings(1024, 8 * 1024 * 1024, TimeSpan.FromHours(1))), "topics");
+            var registry = await BenchActorSystem.StartTopicsAsync(system, services, new TopicSettings(1024, 8 * 1024 * 1024, TimeSpan.FromHours(1)));
             var settings = new ConnectionSettings(Credit: 256, HeartbeatInterval: TimeSpan.FromHours(1), RetryMilliseconds: 2000, CatchUpPageSize: 500);
             var topics = Enumerable.Range(0, topicCount).Select(i => TopicName.Parse($"bench.t{i}")).ToArray();
             var perTopic = events / topicCount;

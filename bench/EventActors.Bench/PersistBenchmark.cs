@@ -9,7 +9,7 @@ namespace EventActors.Bench;
 
 /// <summary>
 /// Durable publish throughput through the path the server takes: <see cref="Publish"/> to a
-/// <see cref="TopicRegistry"/>, whose <see cref="TopicActor"/>s persist through Akka.Persistence
+/// topics' shard region (a cluster of one), whose <see cref="TopicActor"/>s persist through Akka.Persistence
 /// (our SQLite or PostgreSQL plugin, or Akka.Persistence.Sql: <see cref="PersistJournal"/>); an
 /// event counts once its <see cref="PublishAccepted"/> arrives, that is after the commit. The load
 /// of the <c>journal</c> benchmark: <c>--appenders</c> concurrent publishers, each publishing
@@ -20,7 +20,7 @@ namespace EventActors.Bench;
 internal sealed class PersistBenchmark : IBenchmark
 {
     public string Description =>
-        "Publish throughput through TopicRegistry/TopicActor on Akka.Persistence (our plugins or Akka.Persistence.Sql), or a topic's recovery time";
+        "Publish throughput through the topics' shard region and TopicActor on Akka.Persistence (our plugins or Akka.Persistence.Sql), or a topic's recovery time";
 
     public string Usage =>
         $"{PersistJournal.Usage} [--topics 1000] [--batch 100] [--appenders 256] [--size 100] [--ring-size 1024] [--snapshot-every 10000] [--warmup 5] [--seconds 5] [--json] | " +
@@ -104,7 +104,7 @@ internal sealed class PersistBenchmark : IBenchmark
 
     private static async Task<AppendRun> MeasureAsync(PersistJournal journal, TopicSettings settings, int topicCount, int batch, int appenders, int size, int warmup, int seconds)
     {
-        var registry = journal.System.ActorOf(TopicRegistry.Props(journal.Services, settings), "topics");
+        var registry = await BenchActorSystem.StartTopicsAsync(journal.System, journal.Services, settings);
         var topics = Enumerable.Range(0, topicCount).Select(i => TopicName.Parse($"bench.topic{i}")).ToArray();
         var payload = PersistBenchmark.Payload(size);
         // One event list shared by every publish: the benchmark measures the path, not allocation of inputs.
@@ -169,7 +169,7 @@ internal sealed class PersistBenchmark : IBenchmark
         return payload;
     }
 
-    /// <summary>Publishes as the host's endpoint does (an Ask to the registry); anything but <see cref="PublishAccepted"/> ends the run.</summary>
+    /// <summary>Publishes as the host's endpoint does (an Ask to the shard region); anything but <see cref="PublishAccepted"/> ends the run.</summary>
     public static async Task<PublishAccepted> PublishAsync(IActorRef registry, Publish publish, TimeSpan timeout) =>
         await registry.Ask<object>(publish, timeout) switch
         {

@@ -10,8 +10,8 @@ namespace EventActors.Bench;
 /// <summary>
 /// <c>persist --recover</c>: how long a topic with a long history takes to start again. Writes
 /// <c>--events</c> events to one topic through its <see cref="TopicActor"/> (publishes of
-/// <c>--batch</c> events, a few in flight), stops the registry gracefully, then times a fresh
-/// registry from its start to the <see cref="PublishAccepted"/> of one new event: the topic's
+/// <c>--batch</c> events, a few in flight), stops the topic's actor gracefully, then times a fresh
+/// actor of it from its start to the <see cref="PublishAccepted"/> of one new event: the topic's
 /// recovery (snapshot, then the events after it) and a commit. Once with a snapshot every
 /// <c>--snapshot-every</c> events (the host's default, 10,000) and once with none after the
 /// creation one (every event replayed); <c>--snapshot-every N</c> runs that one case only. Each
@@ -76,8 +76,7 @@ internal static class PersistRecovery
         var payload = PersistBenchmark.Payload(size);
         var events = Enumerable.Range(0, batch).Select(_ => new NewEvent(payload)).ToArray();
 
-        var generation = 0;
-        var registry = journal.System.ActorOf(TopicRegistry.Props(journal.Services, settings), $"topics-{generation}");
+        var registry = journal.System.ActorOf(TopicActor.Props(topic, journal.Services, settings));
         var writing = Stopwatch.StartNew();
         var next = 0;
         await Task.WhenAll(Enumerable.Range(0, WritesInFlight).Select(_ => Task.Run(async () =>
@@ -94,16 +93,16 @@ internal static class PersistRecovery
         var timings = new List<double>();
         for (var restart = 0; restart <= repeat; restart++)
         {
-            // The node's shutdown path: every topic finishes what it started (a snapshot being
-            // saved included), then the registry stops.
-            await registry.GracefulStop(Patience, StopAllTopics.Instance);
+            // A shard's hand-off: the topic finishes what it started (a snapshot being saved
+            // included), then stops; a new actor of it recovers.
+            await registry.GracefulStop(Patience, HandOff.Shutdown);
             var started = Stopwatch.GetTimestamp();
-            registry = journal.System.ActorOf(TopicRegistry.Props(journal.Services, settings), $"topics-{++generation}");
+            registry = journal.System.ActorOf(TopicActor.Props(topic, journal.Services, settings));
             await PersistBenchmark.PublishAsync(registry, one, Patience);
             timings.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
-        await registry.GracefulStop(Patience, StopAllTopics.Instance);
+        await registry.GracefulStop(Patience, HandOff.Shutdown);
         var runs = timings.Skip(1).ToArray();
         return new Case(snapshotEvery, writeEventsPerSecond, timings[0], runs, runs.Order().ElementAt(runs.Length / 2));
     }

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka;
+using Akka.Event;
 using Akka.Hosting;
+using EventActors.Host.Cluster;
 using EventActors.Actors;
 using EventActors.Actors.Connections;
 using EventActors.Actors.Persistence;
@@ -10,25 +12,30 @@ using EventActors.Host.Storage;
 namespace EventActors.Host;
 
 /// <summary>
-/// What the endpoints of one node reach: its settings, its journal, and its two top-level actors
-/// (the <see cref="TopicRegistry"/> and the <see cref="ConnectionSupervisor"/>, from Akka.Hosting's
-/// actor registry). Akka.Hosting starts the actor system; <see cref="StartAsync"/>, run as its
-/// actor starter, opens the journal, starts the actors and puts the node's shutdown into the
-/// system's CoordinatedShutdown, in the order that loses nothing: streams end first (clients
-/// reconnect and resume), then topics finish their writes, then the journal commits what it
+/// What the endpoints of one node reach: its settings, its journal, the topics' shard region and
+/// the <see cref="ConnectionSupervisor"/> (both in Akka.Hosting's actor registry). Akka.Hosting
+/// starts the actor system; <see cref="StartAsync"/>, run as its actor starter, opens the journal,
+/// starts the actors, joins the cluster and puts the node's shutdown into the system's
+/// CoordinatedShutdown, in the order that loses nothing: streams end first (clients reconnect and
+/// resume), then the topics' shards are handed off (each topic finishes its writes and stops;
+/// Sharding's own phase), then the node leaves the cluster, then the journal commits what it
 /// accepted, then the actor system stops.
 /// </summary>
 internal sealed class EventActorsNode(
     ServerOptions options,
     NodeJournal journal,
-    IRequiredActor<TopicRegistry> topics,
+    IRequiredActor<TopicRegion> topics,
     IRequiredActor<ConnectionSupervisor> connections)
 {
     /// <summary>How long one shutdown step waits (for streams to end, for topics to finish their writes).</summary>
     private static readonly TimeSpan ShutdownPatience = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a cluster of one waits to see itself up before it serves anyway (the region buffers meanwhile).</summary>
+    private static readonly TimeSpan JoinPatience = TimeSpan.FromSeconds(30);
+
     private TopicHistory? _history;
     private StoredTopicStates? _storedStates;
+    private ActorSystem? _system;
 
     public ServerOptions Options { get; } = options;
 
@@ -41,8 +48,21 @@ internal sealed class EventActorsNode(
     /// <summary>Topics' stored state without starting their actors (the topic list).</summary>
     public StoredTopicStates StoredStates => _storedStates ?? throw new InvalidOperationException("The node has not started yet.");
 
-    /// <summary>The <see cref="TopicRegistry"/>: send it any <see cref="ITopicMessage"/>.</summary>
+    /// <summary>The topics' shard region (<see cref="TopicSharding"/>): send it any <see cref="ITopicMessage"/>.</summary>
     public IActorRef Topics => topics.ActorRef;
+
+    /// <summary>What this node's topic actors hold: how many run, their subscribers.</summary>
+    public TopicGauges Gauges { get; } = new();
+
+    /// <summary>The cluster this node is a member of.</summary>
+    public Akka.Cluster.Cluster Cluster => Akka.Cluster.Cluster.Get(_system ?? throw new InvalidOperationException("The node has not started yet."));
+
+    /// <summary>
+    /// The process's exit code once the host has stopped: 1 when the cluster downed this node or
+    /// it could not join (a supervisor should start it again), 0 for an ordinary stop.
+    /// </summary>
+    public int ExitCode => _system is not null && CoordinatedShutdown.Get(_system).ShutdownReason is
+        CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterJoinUnsuccessfulReason ? 1 : 0;
 
     /// <summary>The <see cref="ConnectionSupervisor"/>.</summary>
     public IActorRef Connections => connections.ActorRef;
@@ -59,25 +79,28 @@ internal sealed class EventActorsNode(
     /// </summary>
     internal async Task StartAsync(ActorSystem system, IActorRegistry registry)
     {
+        _system = system;
         SchedulerStart.Now(system); // before the first stream arms its heartbeat
         await journal.StartAsync(system);
         _history = new TopicHistory(system, journal.ReadJournalId);
         _storedStates = new StoredTopicStates(system, TimeSpan.FromSeconds(10));
-        var services = new TopicServices(journal.Keys, _history, () => journal.IsReachable, TimeProvider.System);
+        var services = new TopicServices(journal.Keys, _history, () => journal.IsReachable, TimeProvider.System) { Gauges = Gauges };
         var topicSettings = new TopicSettings(Options.RingSize, Options.RingMaxBytes, Options.TopicIdleTimeout, MaxEventsPerAppend, Options.Retention,
             SnapshotEvery: Options.SnapshotEvery);
-        var topicRegistry = system.ActorOf(TopicRegistry.Props(services, topicSettings), "topics");
+        var topicRegion = await TopicSharding.StartAsync(system, services, topicSettings, Options.Cluster.Shards);
         var connectionSupervisor = system.ActorOf(ConnectionSupervisor.Props(), "connections");
-        registry.Register<TopicRegistry>(topicRegistry);
+        registry.Register<TopicRegion>(topicRegion);
         registry.Register<ConnectionSupervisor>(connectionSupervisor);
+        await JoinAsync(system);
 
         var shutdown = CoordinatedShutdown.Get(system);
         // Streams end before the web server stops taking requests (they would hold it up); the
         // host also ends them as it starts stopping (StreamsShutdown), so this finds none left
         // unless CoordinatedShutdown was started by Akka itself.
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "end-streams", () => EndStreamsAsync(connectionSupervisor));
-        // Every publish that reached a topic is answered; the registry stops once they all have.
-        shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-topics", () => StopTopicsAsync(topicRegistry));
+        // Sharding hands the region's shards off next (its cluster-sharding-shutdown-region phase):
+        // every topic answers what reached it and stops, and on a node that stays in a cluster
+        // their next messages go to the node that takes their shard.
         // Then the journal commits every write it accepted, while the topics can still be told.
         shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-journal", CloseJournalAsync);
     }
@@ -90,8 +113,7 @@ internal sealed class EventActorsNode(
     {
         var timeout = TimeSpan.FromSeconds(5);
         var open = Connections.Ask<ConnectionSupervisor.OpenCount>(ConnectionSupervisor.GetOpenCount.Instance, timeout);
-        var running = Topics.Ask<ActiveTopicCount>(GetActiveTopicCount.Instance, timeout);
-        return ((await open).Count, (await running).Count);
+        return ((await open).Count, Gauges.RunningTopics);
     }
 
     /// <summary>
@@ -114,18 +136,18 @@ internal sealed class EventActorsNode(
         return Done.Instance;
     }
 
-    private static async Task<Done> StopTopicsAsync(IActorRef topicRegistry)
+    /// <summary>
+    /// A cluster of one joins itself and waits to be up, so that its first request finds the
+    /// shard coordinator ready. A node with seed nodes joins them by itself (Akka.Cluster) and
+    /// serves meanwhile: /health says whether it has joined, and the region buffers what comes
+    /// for topics until it has.
+    /// </summary>
+    private async Task JoinAsync(ActorSystem system)
     {
-        try
+        if (Options.Cluster.IsClusterOfOne && !await TopicSharding.JoinSelfAsync(system, JoinPatience))
         {
-            await topicRegistry.Ask<StopAllTopics>(StopAllTopics.Instance, ShutdownPatience);
+            system.Log.Warning("This node did not see itself up in the cluster within {0}; it serves anyway", JoinPatience);
         }
-        catch (AskTimeoutException)
-        {
-            // Past our patience: stop the rest; nothing unacknowledged was promised to anyone.
-        }
-
-        return Done.Instance;
     }
 
     private async Task<Done> CloseJournalAsync()

@@ -1,8 +1,12 @@
 using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
+using Akka.Remote.Hosting;
 using EventActors.Actors.Connections;
 using EventActors.Host;
 using EventActors.Host.Auth;
+using EventActors.Host.Cluster;
 using EventActors.Host.Configuration;
 using EventActors.Host.Demo;
 using EventActors.Host.Limits;
@@ -30,6 +34,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 // --postgres, --demo); a bad or unknown key stops the start here, naming it.
 var nodeConfiguration = builder.Configuration.LoadEventActorsConfiguration(demo);
 var options = nodeConfiguration.Options;
+options.Cluster.RefuseUnusablePort(); // names EventActors:Cluster:Port; Akka.Remote's own bind failure would not
 
 // The default address; --urls (or ASPNETCORE_URLS) still overrides it.
 if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
@@ -88,10 +93,18 @@ builder.Services.AddSingleton<EventActorsNode>();
 // when the host stops (and stops the host if the actor system ends first). Akka logs through
 // Microsoft.Extensions.Logging, into the same log as the rest of the node. The journal's
 // Akka.Persistence plugins go in with the node's HOCON (docs/journal.md).
-builder.Services.AddAkka("eventactors", (akka, services) =>
+builder.Services.AddAkka(NodeClusterOptions.SystemName, (akka, services) =>
 {
     akka.AddHocon(nodeConfiguration.Hocon, HoconAddMode.Prepend) // its akka { } section, ahead of Akka's defaults
-        .ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory());
+        .ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory())
+        // Every node is a member of a cluster, of one when no seed nodes are set (it joins itself
+        // at start): topics are sharded the same way on one node as on many.
+        .WithRemoting(new RemoteOptions { HostName = options.Cluster.Hostname, Port = options.Cluster.Port })
+        .WithClustering(new ClusterOptions
+        {
+            SeedNodes = options.Cluster.SeedAddresses,
+            SplitBrainResolver = new KeepMajorityOption(),
+        });
     services.GetRequiredService<NodeJournal>().Configure(akka);
     akka.WithActors((system, registry) => services.GetRequiredService<EventActorsNode>().StartAsync(system, registry));
 });
@@ -156,16 +169,28 @@ app.MapGet("/health", async () =>
     var (connections, topicActors) = await node.CountAsync();
     // "degraded" while the journal cannot reach its database: streams stay open, publishes get 503.
     var journal = node.Journal.IsReachable ? "ok" : "unreachable";
-    return Results.Ok(new { status = journal == "ok" ? "ok" : "degraded", journal, auth = options.Auth.Enabled ? "on" : "off", connections, topicActors });
+    // "up" once this node has joined its cluster (a cluster of one joins itself at start).
+    var cluster = ClusterEndpoints.SelfStatus(node);
+    return Results.Ok(new
+    {
+        status = journal == "ok" && cluster == "up" ? "ok" : "degraded",
+        journal,
+        cluster,
+        node = ClusterEndpoints.HostPort(node.Cluster.SelfAddress),
+        auth = options.Auth.Enabled ? "on" : "off",
+        connections,
+        topicActors,
+    });
 });
 app.MapTopicEndpoints(node, authorization);
 app.MapStreamEndpoints(node, authorization);
+app.MapClusterEndpoints(node, authorization);
 app.MapDelete("/connections", async (HttpContext context) =>
     await authorization.RefuseUnlessAdminAsync(context)
         ?? Results.Ok(new { dropped = (await node.Connections.Ask<ConnectionSupervisor.Dropped>(ConnectionSupervisor.DropAll.Instance, TimeSpan.FromSeconds(10))).Count }));
 
 app.Run();
-return 0;
+return node.ExitCode;
 
 /// <summary>Entry point, public so integration tests can reference the host's assembly.</summary>
 public partial class Program;

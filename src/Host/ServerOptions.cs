@@ -122,6 +122,9 @@ public sealed class ServerOptions
 
     /// <summary>Who may publish, subscribe and administer (<c>EventActors { Auth { ... } }</c>, docs/security.md).</summary>
     public required Auth.AuthOptions Auth { get; init; }
+    /// <summary>The cluster this node forms with others (<c>EventActors { Cluster { ... } }</c>); none set: a cluster of one.</summary>
+    public required Cluster.NodeClusterOptions Cluster { get; init; }
+
     /// <summary>How much one client may ask of the node (<c>EventActors.Limits</c>): publishes, streams, connections, and Kestrel's timeouts.</summary>
     public required LimitOptions Limits { get; init; }
 
@@ -163,6 +166,7 @@ public sealed class ServerOptions
             PublishTimeout = settings.Duration(nameof(PublishTimeout)),
             Auth = Host.Auth.AuthOptions.Read(settings.Section(Host.Auth.AuthOptions.Section)),
             Limits = LimitOptions.Read(settings.Section(LimitOptions.Section)),
+            Cluster = Host.Cluster.NodeClusterOptions.Read(settings.Section(Host.Cluster.NodeClusterOptions.Section)),
         };
         settings.RefuseUnread();
         options.Validate();
@@ -201,6 +205,7 @@ public sealed class ServerOptions
         {
             AkkaSql.Validate();
         }
+        Cluster.Validate();
         Require(PublishTimeout >= TimeSpan.FromMilliseconds(100), nameof(PublishTimeout), "must be at least 100 ms");
         Require(RetentionMaxEvents >= 0, nameof(RetentionMaxEvents), "must not be negative (0 keeps every event)");
         Require(RetentionMaxAge >= TimeSpan.Zero, nameof(RetentionMaxAge), "must not be negative (0 keeps events forever)");

@@ -11,8 +11,8 @@ using EventActors.Actors.Topics;
 using EventActors.Protocol;
 
 // Publishes batches the way a node does, through Akka.Persistence: an actor system with our
-// plugins on the chosen journal (SQLite or PostgreSQL), a TopicRegistry, and publishers that send
-// Publish to it. It runs until killed and prints one line per batch AFTER the topic acknowledged
+// plugins on the chosen journal (SQLite or PostgreSQL), the topics' shard region in a cluster of
+// one, and publishers that send Publish to it. It runs until killed and prints one line per batch AFTER the topic acknowledged
 // it (PublishAccepted, which a topic sends only once the journal has committed):
 //
 //   ACK <topic> <epoch> <batch> <size> <first-seq> END
@@ -55,7 +55,8 @@ else
 // Akka logs to stdout; at WARNING it says nothing unless something is wrong, and what it says
 // is not an ACK line, so the test skips it.
 var bootstrap = BootstrapSetup.Create()
-    .WithConfig(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(TopicPersistence.AsDefault));
+    .WithConfig(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(ConfigurationFactory.ParseString(TopicSharding.ClusterOfOneConfig))
+        .WithFallback(TopicPersistence.AsDefault));
 var system = ActorSystem.Create("crash-writer", ActorSystemSetup.Create(bootstrap, new TopicStorageSetup(journal, maxEventsPerAppend)));
 SchedulerStart.Now(system);
 var services = new TopicServices(new JournalIdempotencyKeys(journal), new TopicHistory(system, TopicPersistence.QueryId),
@@ -64,7 +65,13 @@ var services = new TopicServices(new JournalIdempotencyKeys(journal), new TopicH
 // older snapshot all the time, so the kill can land in those writes too, and the recovery that
 // follows starts from a snapshot and replays what came after it.
 var settings = new TopicSettings(RingSize: 64, RingMaxBytes: 1 << 20, IdleTimeout: TimeSpan.FromMinutes(10), maxEventsPerAppend, SnapshotEvery: 10);
-var registry = system.ActorOf(TopicRegistry.Props(services, settings), "topics");
+if (!await TopicSharding.JoinSelfAsync(system, TimeSpan.FromMinutes(1)))
+{
+    Console.Error.WriteLine("The crash writer's actor system did not see itself up in its cluster of one.");
+    return 1;
+}
+
+var topics = await TopicSharding.StartAsync(system, services, settings, shards: 10);
 
 var nextBatch = 0L;
 var stdout = Console.Out; // synchronized; each line is written whole
@@ -95,7 +102,7 @@ async Task PublishUntilKilled(TopicName topic)
             .ToList();
         // No ask timeout: the writer publishes until it is killed, and the test's own deadline
         // catches a publish that is never answered.
-        switch (await registry.Ask<object>(new Publish(topic, events)))
+        switch (await topics.Ask<object>(new Publish(topic, events)))
         {
             case PublishAccepted accepted:
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ACK {topic} {accepted.Epoch} {batch} {size} {accepted.Events[0].Sequence} END"));

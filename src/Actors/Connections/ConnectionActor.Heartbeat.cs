@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using EventActors.Actors.Topics;
 using EventActors.Protocol;
 
 namespace EventActors.Actors.Connections;
@@ -25,6 +26,24 @@ public sealed partial class ConnectionActor
         }
 
         ScheduleHeartbeat(interval - quiet);
+        AskUnansweredTopicsAgain();
+    }
+
+    /// <summary>
+    /// A Subscribe can be lost: it reached a topic actor that was stopping (it failed, or its node
+    /// died) and went to dead letters with its mailbox. A topic that has not answered by the next
+    /// tick is asked again, from the same position; a topic that did get the first one ignores
+    /// the second, and its answer is on the way.
+    /// </summary>
+    private void AskUnansweredTopicsAgain()
+    {
+        for (var i = 0; i < _topicActors.Length; i++)
+        {
+            if (_topicActors[i] is null)
+            {
+                _topics.Tell(new Subscribe(_request.Topics[i], Self, StartFor(i), Credit: 0), Self);
+            }
+        }
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ public sealed partial class ConnectionActor : UntypedActor
 {
     private readonly StreamRequest _request;
     private readonly PipeWriter _output;
-    private readonly IActorRef _registry;
+    private readonly IActorRef _topics;
     private readonly TopicHistory _history;
     private readonly ConnectionSettings _settings;
     private readonly CancellationToken _aborted;
@@ -43,12 +43,12 @@ public sealed partial class ConnectionActor : UntypedActor
     private int _awaitingSubscriptions;
     private DateTimeOffset _lastWrite;                // the scheduler's time at the last flush
 
-    public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef registry, TopicHistory history,
+    public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef topics, TopicHistory history,
         ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime)
     {
         _request = request;
         _output = output;
-        _registry = registry;
+        _topics = topics;
         _history = history;
         _settings = settings;
         _aborted = aborted;
@@ -59,9 +59,9 @@ public sealed partial class ConnectionActor : UntypedActor
         _awaitingSubscriptions = request.Topics.Count;
     }
 
-    public static Props Props(StreamRequest request, PipeWriter output, IActorRef registry, TopicHistory history,
+    public static Props Props(StreamRequest request, PipeWriter output, IActorRef topics, TopicHistory history,
         ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(request, output, registry, history, settings, aborted, lifetime));
+        Akka.Actor.Props.Create(() => new ConnectionActor(request, output, topics, history, settings, aborted, lifetime));
 
     protected override void PreStart()
     {
@@ -75,7 +75,7 @@ public sealed partial class ConnectionActor : UntypedActor
         for (var i = 0; i < _request.Topics.Count; i++)
         {
             // No credit yet: nothing is pushed before every topic has answered (see Subscribing).
-            _registry.Tell(new Subscribe(_request.Topics[i], Self, _request.Starts[i], Credit: 0), Self);
+            _topics.Tell(new Subscribe(_request.Topics[i], Self, _request.Starts[i], Credit: 0), Self);
         }
 
         _lastWrite = Context.System.Scheduler.Now;
@@ -177,6 +177,11 @@ public sealed partial class ConnectionActor : UntypedActor
 
     private void OnSubscribedWhileSubscribing(Subscribed subscribed)
     {
+        if (IsAnswered(subscribed))
+        {
+            return;
+        }
+
         var index = Subscribe(subscribed);
         if (subscribed.Reset is { } reason)
         {
@@ -211,6 +216,11 @@ public sealed partial class ConnectionActor : UntypedActor
 
     private void OnResubscribed(Subscribed subscribed)
     {
+        if (IsAnswered(subscribed))
+        {
+            return;
+        }
+
         // A topic actor was replaced (it failed or was restarted); we subscribed again from
         // our exact position, so normally there is nothing to tell the client.
         var index = Subscribe(subscribed);
@@ -235,10 +245,17 @@ public sealed partial class ConnectionActor : UntypedActor
         }
 
         _topicActors[index] = null;
-        var resumeAt = new StartPosition.After(_positions[index]);
-        _registry.Tell(new Subscribe(_request.Topics[index], Self, resumeAt, Credit: 0), Self);
+        _topics.Tell(new Subscribe(_request.Topics[index], Self, StartFor(index), Credit: 0), Self);
         return true;
     }
+
+    /// <summary>Where to subscribe to a topic: where the client asked until a topic has answered, then our exact position.</summary>
+    private StartPosition StartFor(int index) =>
+        _positions[index].Epoch == default ? _request.Starts[index] : new StartPosition.After(_positions[index]);
+
+    /// <summary>A second answer from the actor that feeds us already (we asked twice): its first one stands.</summary>
+    private bool IsAnswered(Subscribed subscribed) =>
+        _topicActors[_request.Topics.IndexOf(subscribed.Topic)] is { } current && ActorRefComparer.Instance.Equals(current, Sender);
 
     private int Subscribe(Subscribed subscribed)
     {

@@ -193,6 +193,7 @@ public sealed partial class TopicActor
         // known to it, so its view of the head cannot be trusted. Subscribers watch it and
         // subscribe again, from their exact positions, which starts a fresh actor.
         FailBatch(cause, OutcomeUnknown(cause));
+        StopThroughShard();
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
@@ -203,6 +204,7 @@ public sealed partial class TopicActor
         if (FailBatch(cause, outcomeUnknown: false))
         {
             Log.Error(cause, "Topic {0}: the journal rejected a write; the topic restarts", _topic.Value);
+            StopThroughShard();
             Context.Stop(Self);
         }
     }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using EventActors.Actors.Journal;
@@ -12,7 +13,8 @@ namespace EventActors.Actors.Topics;
 /// name. Recovers its state from its latest snapshot and the events after it, batches publishes
 /// that arrive while a write is in flight into the next atomic write, acknowledges only once the
 /// journal has committed, keeps the newest events in a ring and pushes them to subscribers with
-/// credit. Passivates when idle.
+/// credit. An entity of the topics' shard region (<see cref="TopicSharding"/>): passivates when
+/// idle, and stops when its shard moves, each time after answering what reached it.
 /// </summary>
 /// <remarks>
 /// <para>Concerns live in partial files: publishing (<c>TopicActor.Publishing.cs</c>) and the
@@ -34,6 +36,9 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
     private ulong _head;            // the last sequence number committed and pushed: what subscribers and readers are told
     private Queue<(long Sequence, NewEvent Event)>? _replayed; // the newest events replayed, for the ring; recovery only
     private bool _handingOff;
+    private bool _passivationAsked;
+    private bool _recovered;
+    private List<(object Message, IActorRef Sender)>? _unrecovered; // what reached it while it recovered, to answer should that fail
     private long _lastActive = Environment.TickCount64; // ms: the last publish, subscribe, delete or subscriber leaving
 
     public TopicActor(TopicName topic, TopicServices services, TopicSettings settings)
@@ -52,6 +57,9 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
     public override string PersistenceId => _topic.Value;
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>This node's address: the owner of the topic's shard, while this actor runs.</summary>
+    private Address OwnerAddress => ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
 
     private TopicSnapshot State => _state ?? throw new InvalidOperationException("The topic has not recovered yet.");
 
@@ -105,7 +113,8 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         }
 
         _replayed = null;
-        Context.Parent.Tell(new TopicRecovered(_topic));
+        _recovered = true;
+        _unrecovered = null;
         // Idleness is checked on a tick rather than with a receive timeout: Akka.Persistence
         // tells the actor of every written event, and each message would re-arm the timeout.
         Timers.StartPeriodicTimer(IdleCheck.Instance, IdleCheck.Instance, IdleCheckInterval);
@@ -138,7 +147,7 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         {
             // A topic that has subscribers but no event yet is described too (head 0, the epoch its
             // first event will have): it is there for whoever watches it, though nothing is stored.
-            Sender.Tell(_exists || _subscribers.Count > 0 ? new TopicStatus(State.Describe(_topic, _head), _subscribers.Count) : new TopicNotFound(_topic));
+            Sender.Tell(_exists || _subscribers.Count > 0 ? new TopicStatus(State.Describe(_topic, _head), _subscribers.Count, OwnerAddress) : new TopicNotFound(_topic));
             PassivateIfAbsent();
         });
         Command<DeleteTopic>(_ =>
@@ -148,14 +157,11 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         });
         CommandPublishing();
         CommandState();
-        Command<HandOff>(handOff =>
+        Command<HandOff>(_ =>
         {
-            if (!handOff.IsShutdown && _subscribers.Count > 0)
-            {
-                Context.Parent.Tell(new HandOffDeclined(_topic)); // subscribed after it asked to passivate
-                return;
-            }
-
+            // Sharding holds the topic's later messages until it has stopped, and then starts it
+            // again with them: it cannot stay. A subscriber that arrived after it asked to
+            // passivate sees it stop and subscribes again from its exact position.
             _handingOff = true;
             StopIfHandedOff();
         });
@@ -163,7 +169,7 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         {
             if (IsIdle && Environment.TickCount64 - _lastActive >= (long)_settings.IdleTimeout.TotalMilliseconds)
             {
-                Context.Parent.Tell(new Passivate(_topic));
+                AskToPassivate();
             }
         });
     }
@@ -176,7 +182,28 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
     {
         if (!_exists && IsIdle)
         {
-            Context.Parent.Tell(new Passivate(_topic));
+            AskToPassivate();
+        }
+    }
+
+    /// <summary>
+    /// The actor is about to stop after a failure (Akka.Persistence stops it): its shard is told
+    /// first, as for a passivation, so that what comes for the topic from now on waits for a
+    /// fresh actor instead of reaching this one's mailbox and being lost with it.
+    /// </summary>
+    private void StopThroughShard()
+    {
+        _passivationAsked = true;
+        Context.Parent.Tell(new Passivate(HandOff.Shutdown));
+    }
+
+    /// <summary>Its shard buffers what comes for it from now on and sends it <see cref="HandOff.Passivation"/>.</summary>
+    private void AskToPassivate()
+    {
+        if (!_passivationAsked)
+        {
+            _passivationAsked = true;
+            Context.Parent.Tell(new Passivate(HandOff.Passivation));
         }
     }
 
@@ -185,13 +212,37 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
 
     private void OnSubscribe(Subscribe subscribe)
     {
+        if (_subscribers.Contains(subscribe.Subscriber))
+        {
+            // A subscriber asks again when no answer came for a while (the first Subscribe may
+            // have been lost with an actor that stopped); this one was answered already, and
+            // the answer is on its way. Subscribing it afresh would move its position back.
+            return;
+        }
+
         _lastActive = Environment.TickCount64;
+        AdoptEpochOfUnpublished(subscribe.Start);
         var plan = ResumePlan.Resolve(subscribe.Start, new TopicPosition(State.Epoch, _head, Math.Min(State.FirstRetained, _head + 1)));
         Context.Watch(subscribe.Subscriber);
         _subscribers.Add(subscribe.Subscriber, plan.After, 0);
         ReportSubscriberCount();
         subscribe.Subscriber.Tell(new Subscribed(_topic, State.Epoch, plan.After, plan.Reset), Self);
         _subscribers.Grant(subscribe.Subscriber, subscribe.Credit, _ring, State.Epoch, _head);
+    }
+
+    /// <summary>
+    /// A topic never published to keeps the epoch its first event will have in memory only, so an
+    /// actor that stops while subscribed (passivation racing a subscribe, its shard moving) would
+    /// greet its returning subscribers with another epoch and a needless stale-epoch reset. The
+    /// first subscriber back brings the epoch it was given, at sequence 0: nothing was published
+    /// under it, so taking it loses nothing and tells nobody anything untrue.
+    /// </summary>
+    private void AdoptEpochOfUnpublished(StartPosition start)
+    {
+        if (!_exists && _head == 0 && _subscribers.Count == 0 && start is StartPosition.After { Cursor: { Sequence: 0 } cursor })
+        {
+            _state = State with { Epoch = cursor.Epoch };
+        }
     }
 
     private void Unwatch(IActorRef subscriber)
@@ -204,7 +255,7 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void ReportSubscriberCount() => Context.Parent.Tell(new SubscriberCountChanged(_topic, _subscribers.Count), Self);
+    private void ReportSubscriberCount() => _services.Gauges.SubscribersChanged(_topic, _subscribers.Count);
 
     /// <summary>Passivation completes only with nothing in flight: every publisher gets its answer, every started change is saved.</summary>
     private void StopIfHandedOff()
@@ -215,16 +266,63 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
         }
     }
 
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        // While it recovers, Akka.Persistence stashes what arrives and drops it if the recovery
+        // fails: keep who asked what, to answer them then. (Unstashed after a recovery, the same
+        // messages come through here again, and are not kept.)
+        if (!_recovered && message is ITopicMessage)
+        {
+            (_unrecovered ??= []).Add((message, Sender));
+        }
+
+        return base.AroundReceive(receive, message);
+    }
+
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        // Akka.Persistence stops the actor after this and drops what it stashed meanwhile: the
-        // registry answers those senders, with the cause (an unreachable database, say).
-        Log.Warning("Topic {0} could not recover its state from the journal: {1}", _topic.Value, reason.Message);
-        Context.Parent.Tell(new TopicRecoveryFailed(_topic, reason.Message));
+        // Akka.Persistence stops the actor after this: everyone who sent it something is answered
+        // here, with the cause (an unreachable database, say), or a publisher would wait out its
+        // timeout and a stream would wait for ever.
+        if (reason is JournalUnreachableException)
+        {
+            Log.Debug("Topic {0} could not recover its state from the journal: {1}", _topic.Value, reason.Message); // the journal logs the outage once
+        }
+        else
+        {
+            Log.Warning("Topic {0} could not recover its state from the journal: {1}", _topic.Value, reason.Message);
+        }
+
+        var cause = $"Topic '{_topic}' could not recover its state from the journal: {reason.Message}";
+        foreach (var (unanswered, sender) in _unrecovered ?? [])
+        {
+            switch (unanswered)
+            {
+                case Publish:
+                    sender.Tell(new PublishRejected(_topic, cause, OutcomeUnknown: false));
+                    break;
+                case Subscribe subscribe:
+                    subscribe.Subscriber.Tell(new SubscribeRejected(_topic, cause));
+                    break;
+                case GetTopicStatus or DeleteTopic:
+                    sender.Tell(new TopicUnavailable(_topic, cause));
+                    break;
+            }
+        }
+
+        _unrecovered = null;
+        StopThroughShard();
+    }
+
+    protected override void PreStart()
+    {
+        _services.Gauges.Started();
+        base.PreStart();
     }
 
     protected override void PostStop()
     {
+        _services.Gauges.Stopped(_topic);
         // Whatever is still unanswered (the actor failed, or stopped after a rejected write) is
         // answered now: nobody waits for a reply that cannot come.
         AnswerUnfinished(new InvalidOperationException($"Topic '{_topic}' stopped before it could write this; nothing of it was acknowledged."));

@@ -12,7 +12,7 @@ namespace EventActors.Actors.Topics;
 // The messages of a subscription are IDeadLetterSuppression: one that meets a stream or a topic
 // that has just stopped is the normal end of a subscription, not a dead letter worth a log line.
 
-/// <summary>A message for one topic: the registry routes it by <see cref="Topic"/> (the entity id).</summary>
+/// <summary>A message for one topic: the shard region routes it by <see cref="Topic"/> (the entity id).</summary>
 public interface ITopicMessage
 {
     TopicName Topic { get; }
@@ -87,7 +87,8 @@ public sealed record Unsubscribe(IActorRef Subscriber) : IDeadLetterSuppression;
 /// <summary>Asks for <see cref="TopicStatus"/> (or <see cref="TopicNotFound"/>, <see cref="TopicUnavailable"/>). Not activity: asking does not keep a topic alive.</summary>
 public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage;
 
-public sealed record TopicStatus(TopicInfo Info, int Subscribers);
+/// <param name="Owner">The node whose actor answered: the owner of the topic's shard.</param>
+public sealed record TopicStatus(TopicInfo Info, int Subscribers, Address Owner);
 
 /// <summary>The answer to <see cref="GetTopicStatus"/> or <see cref="DeleteTopic"/> for a topic that was never published to (or whose state is gone).</summary>
 public sealed record TopicNotFound(TopicName Topic);
@@ -99,30 +100,6 @@ public sealed record TopicDeleted(TopicName Topic, TopicEpoch NewEpoch);
 
 /// <summary>The answer to <see cref="GetTopicStatus"/> or <see cref="DeleteTopic"/> when the topic's journal did not answer.</summary>
 public sealed record TopicUnavailable(TopicName Topic, string Reason);
-
-/// <summary>A topic actor tells its registry how many subscribers it has, whenever that changes.</summary>
-internal sealed record SubscriberCountChanged(TopicName Topic, int Subscribers);
-
-/// <summary>Asks the registry for the subscriber count of every running topic (answered with <see cref="SubscriberCounts"/>).</summary>
-public sealed record GetSubscriberCounts
-{
-    public static readonly GetSubscriberCounts Instance = new();
-}
-
-public sealed record SubscriberCounts(IReadOnlyDictionary<TopicName, int> ByTopic);
-
-/// <summary>A topic actor asks its registry to stop it: it has been idle.</summary>
-internal sealed record Passivate(TopicName Topic);
-
-/// <summary>
-/// A topic actor tells its registry that it has recovered its state: until then the registry
-/// keeps what it forwarded, to answer it should the recovery fail (Akka.Persistence stashes a
-/// recovering actor's messages and drops them when the recovery fails).
-/// </summary>
-internal sealed record TopicRecovered(TopicName Topic);
-
-/// <summary>A topic actor tells its registry that it could not recover, and why, before it stops.</summary>
-internal sealed record TopicRecoveryFailed(TopicName Topic, string Reason);
 
 /// <summary>Settings of every topic actor.</summary>
 /// <param name="RingSize">Events kept in memory for subscribers slightly behind.</param>

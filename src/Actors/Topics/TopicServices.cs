@@ -14,6 +14,9 @@ namespace EventActors.Actors.Topics;
 /// <param name="Time">The clock for creation times and age retention.</param>
 public sealed record TopicServices(IIdempotencyKeys Keys, TopicHistory History, Func<bool> JournalReachable, TimeProvider Time)
 {
+    /// <summary>Where the node's topic actors report how many run and how many subscribers each has.</summary>
+    public TopicGauges Gauges { get; init; } = new();
+
     /// <summary>Services for a journal that is always reachable, on the system clock.</summary>
     public TopicServices(IIdempotencyKeys keys, TopicHistory history) : this(keys, history, static () => true, TimeProvider.System)
     {

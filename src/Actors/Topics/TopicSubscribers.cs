@@ -15,6 +15,8 @@ internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
 
     public int Count => _byRef.Count;
 
+    public bool Contains(IActorRef subscriber) => _byRef.ContainsKey(subscriber);
+
     public void Add(IActorRef subscriber, ulong after, int credit) =>
         _byRef[subscriber] = new Subscriber(subscriber) { Position = after, Credit = credit };
 

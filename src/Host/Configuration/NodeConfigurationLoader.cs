@@ -13,7 +13,8 @@ namespace EventActors.Host.Configuration;
 /// <see cref="ServerOptions"/> read from it. Later layers win:
 /// appsettings*.json &lt; hocon/eventactors.conf &lt; the <c>--config</c> file &lt; environment
 /// variables &lt; the command line &lt; the short forms <c>--data-dir</c>, <c>--journal</c>,
-/// <c>--postgres</c>, <c>--akka-sql-provider</c>, <c>--akka-sql</c>, <c>--demo</c>.
+/// <c>--postgres</c>, <c>--akka-sql-provider</c>, <c>--akka-sql</c>, <c>--cluster-port</c>,
+/// <c>--seed-nodes</c>, <c>--demo</c>.
 /// </summary>
 public static class NodeConfigurationLoader
 {
@@ -302,6 +303,22 @@ public static class NodeConfigurationLoader
             if (akkaSqlConnection is { Length: > 0 })
             {
                 akkaSql.GetOrCreateKey(nameof(Storage.AkkaSqlOptions.ConnectionString)).NewValue(new HoconLiteral { Value = akkaSqlConnection });
+            }
+        }
+
+        var clusterPort = configuration["cluster-port"];
+        var seedNodes = configuration["seed-nodes"];
+        if (clusterPort is { Length: > 0 } || seedNodes is { Length: > 0 })
+        {
+            var cluster = Section(section, Cluster.NodeClusterOptions.Section);
+            if (clusterPort is { Length: > 0 })
+            {
+                cluster.GetOrCreateKey(nameof(Cluster.NodeClusterOptions.Port)).NewValue(new HoconLiteral { Value = clusterPort });
+            }
+
+            if (seedNodes is { Length: > 0 })
+            {
+                cluster.GetOrCreateKey(nameof(Cluster.NodeClusterOptions.SeedNodes)).NewValue(new HoconLiteral { Value = seedNodes });
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Akka.Actor;
 using EventActors.Actors.Journal;
 using EventActors.Actors.Topics;
@@ -106,7 +107,7 @@ internal static class TopicEndpoints
         }
 
         return await StatusAsync(context, name, node) is { } status
-            ? Results.Json(Describe(status.Info, status.Subscribers))
+            ? Results.Json(Describe(status.Info, status.Subscribers, Cluster.ClusterEndpoints.HostPort(status.Owner)))
             : new Problem(404, "No such topic", $"Topic '{name}' does not exist.").ToResult();
     }
 
@@ -156,8 +157,8 @@ internal static class TopicEndpoints
         await Parallel.ForEachAsync(Enumerable.Range(0, names.Count),
             new ParallelOptions { MaxDegreeOfParallelism = StateReadsAtOnce, CancellationToken = context.RequestAborted },
             async (i, token) => topics[i] = await node.StoredStates.ReadAsync(names[i], token));
-        var counts = (await node.Topics.Ask<SubscriberCounts>(GetSubscriberCounts.Instance, TimeSpan.FromSeconds(10), context.RequestAborted)).ByTopic;
-        return Results.Json(new { topics = topics.OfType<TopicInfo>().Select(info => Describe(info, counts.GetValueOrDefault(info.Topic))) });
+        // Subscribers as this node's topic actors count them (0 for a topic not running here).
+        return Results.Json(new { topics = topics.OfType<TopicInfo>().Select(info => Describe(info, node.Gauges.SubscribersOf(info.Topic) ?? 0, owner: null)) });
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext context, string topic, EventActorsNode node, RequestAuthorization authorization)
@@ -191,16 +192,12 @@ internal static class TopicEndpoints
             var other => throw new InvalidOperationException($"A topic answered {nameof(GetTopicStatus)} with {other.GetType().Name}"),
         };
 
-    private static object Describe(TopicInfo info, int? subscribers) => new
-    {
-        topic = info.Topic.Value,
-        epoch = info.Epoch.ToString(),
-        head = info.Head,
-        firstSequence = info.FirstSequence,
-        retained = info.RetainedCount,
-        subscribers,
-        createdAt = info.CreatedAt,
-    };
+    /// <param name="owner">The node whose shard holds the topic (<c>host:port</c>), for a single topic; the list leaves it out (it does not ask every topic).</param>
+    private static TopicDescription Describe(TopicInfo info, int? subscribers, string? owner) =>
+        new(info.Topic.Value, info.Epoch.ToString(), info.Head, info.FirstSequence, info.RetainedCount, subscribers, info.CreatedAt, owner);
+
+    private sealed record TopicDescription(string Topic, string Epoch, ulong Head, ulong FirstSequence, ulong Retained, int? Subscribers,
+        DateTimeOffset CreatedAt, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Owner);
 
     private static bool TryReadNumber(HttpContext context, string name, ulong defaultValue, ulong max, out ulong value, out Problem? problem)
     {

@@ -506,6 +506,48 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         Assert.Equal(new Unsubscribe(stream.Actor), topic.ExpectMsg<Unsubscribe>()); // and no grant before it
     }
 
+    // ---- Lost subscriptions, on virtual time -----------------------------------------------------
+
+    [Fact]
+    public void A_topic_that_does_not_answer_is_asked_again_at_the_next_tick_from_where_the_client_asked()
+    {
+        // The first Subscribe reached a topic actor that was stopping, and was lost with it.
+        var stream = Open(new StartPosition.After(new EventCursor(Epoch, 7)));
+        var first = stream.ExpectSubscribe(Orders);
+        stream.Settle();
+
+        Scheduler.Advance(HeartbeatInterval);
+        Assert.Equal(first, stream.ExpectSubscribe(Orders));
+
+        // Both reached the topic after all: the first answer stands, the second is ignored.
+        var topicActor = stream.Subscribed(Orders, Epoch, after: 7);
+        stream.ExpectInitialCredit(topicActor);
+        topicActor.Send(stream.Actor, new Subscribed(Orders, Epoch, 7, null));
+        stream.Settle();
+        topicActor.ExpectNoMsg(TimeSpan.Zero); // no second grant: its window was granted once
+        Scheduler.Advance(HeartbeatInterval);
+        stream.Settle();
+        stream.Registry.ExpectNoMsg(TimeSpan.Zero); // answered: not asked again
+    }
+
+    [Fact]
+    public async Task A_resubscription_lost_with_a_stopping_topic_is_asked_again_from_the_exact_position()
+    {
+        var stream = Open();
+        var topicActor = await stream.SubscribedAsync(Epoch, after: 3);
+        topicActor.Send(stream.Actor, DeliveryOf(Orders, Epoch, 4, 4));
+        await stream.ReadEventAsync($"{Epoch}-4", "event 4");
+        Watch(topicActor.Ref);
+        Sys.Stop(topicActor.Ref);
+        ExpectTerminated(topicActor.Ref);
+
+        var resumeAt = new StartPosition.After(new EventCursor(Epoch, 4));
+        Assert.Equal(resumeAt, stream.ExpectSubscribe(Orders).Start);
+        stream.Settle();
+        Scheduler.Advance(HeartbeatInterval);
+        Assert.Equal(resumeAt, stream.ExpectSubscribe(Orders).Start);
+    }
+
     // ---- Heartbeats, on virtual time ------------------------------------------------------------
 
     [Fact]

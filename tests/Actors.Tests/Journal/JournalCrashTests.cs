@@ -15,7 +15,7 @@ namespace EventActors.Actors.Tests.Journal;
 /// <summary>
 /// Crash safety, for real, for both journals, on the path a node takes: a child process
 /// (tests/JournalCrashWriter) runs an actor system with our Akka.Persistence plugins and a
-/// <see cref="TopicRegistry"/>, publishes self-describing batches to its topics and prints each
+/// topics' shard region, publishes self-describing batches to its topics and prints each
 /// batch only once its topic acknowledged it (<see cref="PublishAccepted"/>, sent after the
 /// commit). The test kills it with SIGKILL while it is still publishing, then makes this test's
 /// actor system the restarted node (the same plugins on the same database) and checks, through
@@ -87,9 +87,8 @@ public sealed class JournalCrashTests : ActorTest, IAsyncLifetime
     {
         _storage.Attach(journal, maxEventsPerAppend);
         var history = new TopicHistory(Sys, TopicPersistence.QueryId);
-        var registry = Sys.ActorOf(TopicRegistry.Props(
-            new TopicServices(new JournalIdempotencyKeys(journal), history),
-            new TopicSettings(RingSize: 64, RingMaxBytes: 1 << 20, IdleTimeout: TimeSpan.FromMinutes(10))));
+        var services = new TopicServices(new JournalIdempotencyKeys(journal), history);
+        var settings = new TopicSettings(RingSize: 64, RingMaxBytes: 1 << 20, IdleTimeout: TimeSpan.FromMinutes(10));
 
         // Which topics have events, and their heads, from the journal itself; the events from the read journal.
         var topics = await journal.ListTopicsAsync(null, 100);
@@ -112,7 +111,7 @@ public sealed class JournalCrashTests : ActorTest, IAsyncLifetime
                 batchEvents.Add(new FoundEvent(topic, stored.Sequence, size, index));
             }
 
-            await CheckTheTopicRecoversAndNumbersOn(registry, topic, head, acknowledged.Where(a => a.Topic == topic).ToList());
+            await CheckTheTopicRecoversAndNumbersOn(Sys.ActorOf(TopicActor.Props(topic, services, settings)), topic, head, acknowledged.Where(a => a.Topic == topic).ToList());
         }
 
         // No partial batch: every batch present has all its events, once, in order, consecutively, in one topic.
@@ -138,14 +137,14 @@ public sealed class JournalCrashTests : ActorTest, IAsyncLifetime
     /// the epoch its publishers were told (its saved state survived the kill: it was not adopted
     /// under a new one), and the next publish gets the next sequence number.
     /// </summary>
-    private async Task CheckTheTopicRecoversAndNumbersOn(IActorRef registry, TopicName topic, ulong head, List<Acknowledgement> acknowledged)
+    private async Task CheckTheTopicRecoversAndNumbersOn(IActorRef topicActor, TopicName topic, ulong head, List<Acknowledgement> acknowledged)
     {
-        var status = Assert.IsType<TopicStatus>(await registry.Ask<object>(new GetTopicStatus(topic), DefaultTimeout));
+        var status = Assert.IsType<TopicStatus>(await topicActor.Ask<object>(new GetTopicStatus(topic), DefaultTimeout));
         Assert.Equal((topic, head, 1UL), (status.Info.Topic, status.Info.Head, status.Info.FirstSequence));
         Assert.All(acknowledged, ack => Assert.Equal(status.Info.Epoch, ack.Epoch));
 
         var after = new Publish(topic, [new NewEvent(Encoding.UTF8.GetBytes("after the crash"))]);
-        var accepted = Assert.IsType<PublishAccepted>(await registry.Ask<object>(after, DefaultTimeout));
+        var accepted = Assert.IsType<PublishAccepted>(await topicActor.Ask<object>(after, DefaultTimeout));
         Assert.Equal((status.Info.Epoch, head + 1), (accepted.Epoch, accepted.Events.Single().Sequence));
     }
 

@@ -23,8 +23,6 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     private IActorRef StartTopic(TopicSettings? settings = null, TopicName? topic = null, TimeProvider? time = null) =>
         Sys.ActorOf(TopicActor.Props(topic ?? Topic, Services(time), settings ?? Settings()));
 
-    private IActorRef StartRegistry(TopicSettings? settings = null) => Sys.ActorOf(TopicRegistry.Props(Services(), settings ?? Settings()));
-
     private async Task<IActorRef> RestartAsync(IActorRef topic, TopicSettings? settings = null)
     {
         Assert.True(await topic.GracefulStop(DefaultTimeout));
@@ -171,21 +169,56 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     }
 
     [Fact]
-    public void A_topic_asked_to_stop_after_it_asked_to_passivate_stays_if_a_subscriber_came_meanwhile()
+    public void A_topic_never_published_to_that_stops_while_subscribed_greets_its_returning_subscriber_with_the_same_epoch()
     {
-        // The registry's hand-off races a subscribe: stopping would lose the epoch the subscriber
-        // was told, which a topic that was never published to has not saved.
-        var registry = CreateTestProbe();
-        var topic = registry.ChildActorOf(TopicActor.Props(Topic, Services(), Settings()));
+        // Its shard's hand-off races a subscribe (or the shard moves): the topic stops, and the
+        // epoch its subscriber was told was never saved. The subscriber comes back with it.
+        var topic = StartTopic();
+        Watch(topic);
         var subscriber = CreateTestProbe();
         topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
         var subscribed = subscriber.ExpectMsg<Subscribed>();
+        topic.Tell(HandOff.Passivation);
+        ExpectTerminated(topic);
 
-        topic.Tell(HandOff.Passivation, registry.Ref);
-        registry.FishForMessage(message => message is HandOffDeclined);
-        topic.Tell(PublishOf("kept"), TestActor);
+        topic = StartTopic();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, new StartPosition.After(new EventCursor(subscribed.Epoch, 0)), Credit: 10));
+        var again = subscriber.ExpectMsg<Subscribed>();
+        Assert.Equal((subscribed.Epoch, 0UL, (ResetReason?)null), (again.Epoch, again.After, again.Reset));
+        topic.Tell(PublishOf("first"), TestActor);
         Assert.Equal(subscribed.Epoch, ExpectMsg<PublishAccepted>().Epoch);
         Assert.Equal(1UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
+    }
+
+    [Fact]
+    public void A_subscriber_that_asks_again_keeps_its_subscription_and_gets_no_second_answer()
+    {
+        var topic = StartTopic();
+        PublishAndExpect(topic, 2);
+        var subscriber = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Earliest.Instance, Credit: 1));
+        Assert.Equal(0UL, subscriber.ExpectMsg<Subscribed>().After);
+        Assert.Equal(1UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
+
+        // Asked again (its first answer was slow): its position and credit stay as they were.
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Earliest.Instance, Credit: 1));
+        topic.Tell(GrantCredit.For(1), subscriber.Ref);
+        Assert.Equal(2UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
+    }
+
+    [Fact]
+    public async Task A_topic_that_was_published_to_keeps_its_saved_epoch_whatever_epoch_a_client_brings()
+    {
+        var topic = StartTopic();
+        PublishAndExpect(topic, 1);
+        var saved = (await StatusAsync(topic)).Epoch;
+        topic = await RestartAsync(topic);
+
+        var subscriber = CreateTestProbe();
+        var other = TopicEpoch.NewRandom();
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, new StartPosition.After(new EventCursor(other, 0)), Credit: 10));
+        var subscribed = subscriber.ExpectMsg<Subscribed>();
+        Assert.Equal((saved, ResetReason.StaleEpoch), (subscribed.Epoch, subscribed.Reset));
     }
 
     [Fact]
@@ -373,38 +406,15 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         Assert.Equal(6UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence);
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_failed_write_is_answered_with_a_rejection_that_says_whether_it_may_have_been_committed_and_a_fresh_actor_carries_on(bool brokeMidCommit)
-    {
-        var registry = StartRegistry();
-        registry.Tell(PublishOf("first"), TestActor);
-        ExpectMsg<PublishAccepted>();
-        var failing = LastSender;
-        Watch(failing);
-
-        _journal.FailAppendsWith = new JournalUnreachableException("the database went away", outcomeUnknown: brokeMidCommit);
-        registry.Tell(PublishOf("lost?"), TestActor);
-        var rejected = ExpectMsg<PublishRejected>();
-        Assert.Equal(brokeMidCommit, rejected.OutcomeUnknown);
-        Assert.Contains("the database went away", rejected.Reason);
-        ExpectTerminated(failing); // its view of the head cannot be trusted any more
-
-        _journal.FailAppendsWith = null; // a fresh actor recovers the head and goes on
-        registry.Tell(PublishOf("next"), TestActor);
-        Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
-    }
-
     [Fact]
     public void Whoever_waits_on_a_recovery_that_fails_is_answered_with_the_failure()
     {
         _journal.FailSnapshotLoadsWith = new InvalidOperationException("the database is unreachable");
-        var registry = StartRegistry();
+        var topic = StartTopic();
         var subscriber = CreateTestProbe();
-        registry.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
-        registry.Tell(PublishOf("waiting"), TestActor);
-        registry.Tell(new GetTopicStatus(Topic), TestActor);
+        topic.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
+        topic.Tell(PublishOf("waiting"), TestActor);
+        topic.Tell(new GetTopicStatus(Topic), TestActor);
 
         Assert.Contains("could not recover its state from the journal: the database is unreachable", subscriber.ExpectMsg<SubscribeRejected>().Reason);
         Assert.False(ExpectMsg<PublishRejected>().OutcomeUnknown);
@@ -426,57 +436,5 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         ExpectMsg<PublishAccepted>();
         ExpectMsg<TopicDeleted>();
         ExpectTerminated(topic);
-    }
-
-    [Fact]
-    public async Task A_subscribe_that_reaches_the_registry_before_it_learns_of_a_stopped_topic_is_served_by_a_new_one()
-    {
-        var registry = StartRegistry();
-        registry.Tell(PublishOf("first"), TestActor);
-        ExpectMsg<PublishAccepted>();
-        var first = LastSender;
-
-        Assert.True(await first.GracefulStop(DefaultTimeout)); // stopped: the registry may not have seen it yet
-        var subscriber = CreateTestProbe();
-        registry.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Earliest.Instance, Credit: 10));
-        Assert.Equal(0UL, subscriber.ExpectMsg<Subscribed>().After);
-        Assert.NotSame(first, subscriber.LastSender);
-        Assert.Equal(1UL, subscriber.ExpectMsg<Deliver>().Events.Single().Sequence); // replayed into the new actor's ring
-    }
-
-    [Fact]
-    public async Task Stopping_all_topics_answers_what_reached_them_then_stops_the_registry()
-    {
-        var registry = StartRegistry();
-        Watch(registry);
-        registry.Tell(PublishOf("one"), TestActor);
-        ExpectMsg<PublishAccepted>();
-        _journal.HoldAppends();
-        registry.Tell(PublishOf("two"), TestActor);
-        _journal.WaitForHeldAppend();
-
-        var stopped = registry.Ask<StopAllTopics>(StopAllTopics.Instance, DefaultTimeout);
-        _journal.ReleaseAppends();
-        Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
-        await stopped;
-        ExpectTerminated(registry);
-    }
-
-    [Fact]
-    public async Task The_registry_passivates_an_idle_topic_and_starts_it_again_on_demand()
-    {
-        var registry = StartRegistry(Settings(idle: TimeSpan.FromMilliseconds(100)));
-        registry.Tell(PublishOf("before"), TestActor);
-        ExpectMsg<PublishAccepted>();
-
-        var deadline = DateTime.UtcNow + DefaultTimeout;
-        while ((await registry.Ask<ActiveTopicCount>(GetActiveTopicCount.Instance)).Count != 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the idle topic was not passivated");
-        }
-
-        registry.Tell(PublishOf("after"), TestActor);
-        Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence); // recovered its head
-        Assert.Equal(1, (await registry.Ask<ActiveTopicCount>(GetActiveTopicCount.Instance)).Count);
     }
 }

@@ -89,6 +89,13 @@ public sealed class ConfigurationErrorTests : IDisposable
         { ["--journal", "akka-sql", "--akka-sql-provider", "SqlServer2019"], "Configuration EventActors:AkkaSql:ProviderName must be a provider whose driver ships with the node" },
         { ["--journal", "akka-sql", "--akka-sql-provider", "PostgreSQL15"], "Configuration EventActors:AkkaSql:ConnectionString must be the database's connection string when the provider is PostgreSQL15" },
         { ["--EventActors:SnapshotEvery=0"], "Configuration EventActors:SnapshotEvery must be 1 to 10,000,000" },
+        { ["--cluster-port", "4051", "--seed-nodes", "127.0.0.1"], "Configuration EventActors:Cluster:SeedNodes must be a comma-separated list of host:port (127.0.0.1:4051,127.0.0.1:4052), not '127.0.0.1'" },
+        { ["--cluster-port", "4051", "--seed-nodes", "127.0.0.1:0"], "Configuration EventActors:Cluster:SeedNodes must be a comma-separated list of host:port" },
+        { ["--cluster-port", "4051", "--seed-nodes", "10.0.0.1:4051,:4052"], "Configuration EventActors:Cluster:SeedNodes must be a comma-separated list of host:port (127.0.0.1:4051,127.0.0.1:4052), not ':4052'" },
+        { ["--seed-nodes", "127.0.0.1:4051"], "Configuration EventActors:Cluster:Port must be set (--cluster-port 4051) when seed nodes are" },
+        { ["--cluster-port", "65536"], "Configuration EventActors:Cluster:Port must be 0 (any free port: a cluster of one) to 65535" },
+        { ["--EventActors:Cluster:Hostname=not a host"], "Configuration EventActors:Cluster:Hostname must be a host name or IP address" },
+        { ["--EventActors:Cluster:Shards=0"], "Configuration EventActors:Cluster:Shards must be 1 to 10,000" },
     };
 
     [Theory]

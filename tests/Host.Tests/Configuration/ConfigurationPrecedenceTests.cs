@@ -120,6 +120,22 @@ public sealed class ConfigurationPrecedenceTests : IDisposable
     }
 
     [Fact]
+    public void The_cluster_short_forms_set_the_port_and_the_seed_nodes_as_akka_addresses()
+    {
+        var cluster = _scope.Load("--cluster-port", "4052", "--seed-nodes", " 10.0.0.1:4051, seed.example.com:4051 ,[::1]:4053").Configuration.Options.Cluster;
+        Assert.Equal(4052, cluster.Port);
+        Assert.False(cluster.IsClusterOfOne);
+        Assert.Equal(["akka.tcp://eventactors@10.0.0.1:4051", "akka.tcp://eventactors@seed.example.com:4051", "akka.tcp://eventactors@[::1]:4053"], cluster.SeedAddresses);
+    }
+
+    [Fact]
+    public void With_no_cluster_settings_a_node_is_a_cluster_of_one_on_any_free_port()
+    {
+        var cluster = _scope.Load().Configuration.Options.Cluster;
+        Assert.Equal(("127.0.0.1", 0, 100, true), (cluster.Hostname, cluster.Port, cluster.Shards, cluster.IsClusterOfOne));
+    }
+
+    [Fact]
     public void An_unknown_journal_on_the_command_line_names_the_choices() =>
         Assert.Equal("--journal must be sqlite, postgres or akka-sql, not 'mysql'",
             Assert.Throws<Akka.Configuration.ConfigurationException>(() => _scope.Load("--journal", "mysql")).Message);
