@@ -12,6 +12,14 @@ namespace EventActors.Actors.Topics;
 // The messages of a subscription are IDeadLetterSuppression: one that meets a stream or a topic
 // that has just stopped is the normal end of a subscription, not a dead letter worth a log line.
 
+/// <summary>
+/// A message of the topic protocol: it may cross nodes, and <see cref="TopicProtocolSerializer"/>
+/// writes it (bound to this interface in <see cref="TopicSharding.SerializationConfig"/>).
+/// </summary>
+public interface ITopicProtocol
+{
+}
+
 /// <summary>A message for one topic: the shard region routes it by <see cref="Topic"/> (the entity id).</summary>
 public interface ITopicMessage
 {
@@ -19,42 +27,42 @@ public interface ITopicMessage
 }
 
 /// <summary>Append events atomically; answered after the commit with <see cref="PublishAccepted"/>, or with <see cref="PublishRejected"/>.</summary>
-public sealed record Publish(TopicName Topic, IReadOnlyList<NewEvent> Events) : ITopicMessage;
+public sealed record Publish(TopicName Topic, IReadOnlyList<NewEvent> Events) : ITopicMessage, ITopicProtocol;
 
 /// <summary>The events are committed: one entry per published event, in order.</summary>
-public sealed record PublishAccepted(TopicName Topic, TopicEpoch Epoch, IReadOnlyList<AppendedEvent> Events);
+public sealed record PublishAccepted(TopicName Topic, TopicEpoch Epoch, IReadOnlyList<AppendedEvent> Events) : ITopicProtocol;
 
 /// <summary>
 /// The events were not acknowledged. <paramref name="OutcomeUnknown"/> false: nothing of them was
 /// written. True: the journal lost track mid-commit and they may have been written; a retry with
 /// the same idempotency keys is safe either way.
 /// </summary>
-public sealed record PublishRejected(TopicName Topic, string Reason, bool OutcomeUnknown);
+public sealed record PublishRejected(TopicName Topic, string Reason, bool OutcomeUnknown) : ITopicProtocol;
 
 /// <summary>
 /// Subscribe <paramref name="Subscriber"/> from <paramref name="Start"/> with an initial credit of
 /// events. Answered to the subscriber with <see cref="Subscribed"/> or <see cref="SubscribeRejected"/>.
 /// </summary>
-public sealed record Subscribe(TopicName Topic, IActorRef Subscriber, StartPosition Start, int Credit) : ITopicMessage;
+public sealed record Subscribe(TopicName Topic, IActorRef Subscriber, StartPosition Start, int Credit) : ITopicMessage, ITopicProtocol;
 
 /// <summary>
 /// The subscription starts after <paramref name="After"/> in <paramref name="Epoch"/>; sent by the
 /// topic actor itself, which is where <see cref="GrantCredit"/> and <see cref="CaughtUp"/> go.
 /// </summary>
-public sealed record Subscribed(TopicName Topic, TopicEpoch Epoch, ulong After, ResetReason? Reset) : IDeadLetterSuppression;
+public sealed record Subscribed(TopicName Topic, TopicEpoch Epoch, ulong After, ResetReason? Reset) : IDeadLetterSuppression, ITopicProtocol;
 
 /// <summary>The topic could not start (its journal did not answer): the subscriber should end its stream, and the client resume later.</summary>
-public sealed record SubscribeRejected(TopicName Topic, string Reason);
+public sealed record SubscribeRejected(TopicName Topic, string Reason) : ITopicProtocol;
 
 /// <summary>Committed events that follow the subscriber's position, consecutive. May be shared: do not modify.</summary>
-public sealed record Deliver(TopicName Topic, ArraySegment<CommittedEvent> Events) : IDeadLetterSuppression;
+public sealed record Deliver(TopicName Topic, ArraySegment<CommittedEvent> Events) : IDeadLetterSuppression, ITopicProtocol;
 
 /// <summary>
 /// The sender (a subscriber) wrote events and may receive this many more. The subscriber is the
 /// sender rather than a field so that grants can be shared: one is sent per subscriber per
 /// delivered batch, the most frequent message there is, and <see cref="For"/> allocates none.
 /// </summary>
-public sealed record GrantCredit(int Credit) : IDeadLetterSuppression
+public sealed record GrantCredit(int Credit) : IDeadLetterSuppression, ITopicProtocol
 {
     // Batches of up to 256 events (most are far smaller) have their grant made once per process.
     private static readonly GrantCredit[] Shared = Enumerable.Range(0, 257).Select(credit => new GrantCredit(credit)).ToArray();
@@ -67,39 +75,39 @@ public sealed record GrantCredit(int Credit) : IDeadLetterSuppression
 /// up to <paramref name="Through"/> (the head when this was sent), then send <see cref="CaughtUp"/>.
 /// What the journal no longer holds of that range was trimmed.
 /// </summary>
-public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong After, ulong Through) : IDeadLetterSuppression;
+public sealed record CatchUpRequired(TopicName Topic, TopicEpoch Epoch, ulong After, ulong Through) : IDeadLetterSuppression, ITopicProtocol;
 
 /// <summary>
 /// The subscriber has written everything through <paramref name="Position"/> of
 /// <paramref name="Epoch"/> from the journal. Ignored when the topic has moved to another epoch
 /// since (it was deleted meanwhile and the subscriber was reset).
 /// </summary>
-public sealed record CaughtUp(IActorRef Subscriber, TopicEpoch Epoch, ulong Position) : IDeadLetterSuppression;
+public sealed record CaughtUp(IActorRef Subscriber, TopicEpoch Epoch, ulong Position) : IDeadLetterSuppression, ITopicProtocol;
 
 /// <summary>
 /// The topic began a new epoch (it was deleted): the subscriber continues from its start, after
 /// <paramref name="After"/> (sequence numbers go on from the old head; they never restart).
 /// </summary>
-public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ulong After, ResetReason Reason) : IDeadLetterSuppression;
+public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ulong After, ResetReason Reason) : IDeadLetterSuppression, ITopicProtocol;
 
-public sealed record Unsubscribe(IActorRef Subscriber) : IDeadLetterSuppression;
+public sealed record Unsubscribe(IActorRef Subscriber) : IDeadLetterSuppression, ITopicProtocol;
 
 /// <summary>Asks for <see cref="TopicStatus"/> (or <see cref="TopicNotFound"/>, <see cref="TopicUnavailable"/>). Not activity: asking does not keep a topic alive.</summary>
-public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage;
+public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage, ITopicProtocol;
 
 /// <param name="Owner">The node whose actor answered: the owner of the topic's shard.</param>
-public sealed record TopicStatus(TopicInfo Info, int Subscribers, Address Owner);
+public sealed record TopicStatus(TopicInfo Info, int Subscribers, Address Owner) : ITopicProtocol;
 
 /// <summary>The answer to <see cref="GetTopicStatus"/> or <see cref="DeleteTopic"/> for a topic that was never published to (or whose state is gone).</summary>
-public sealed record TopicNotFound(TopicName Topic);
+public sealed record TopicNotFound(TopicName Topic) : ITopicProtocol;
 
 /// <summary>Deletes the topic's history; the topic goes on under a new epoch. Answered with <see cref="TopicDeleted"/> (or <see cref="TopicNotFound"/>, <see cref="TopicUnavailable"/>).</summary>
-public sealed record DeleteTopic(TopicName Topic) : ITopicMessage;
+public sealed record DeleteTopic(TopicName Topic) : ITopicMessage, ITopicProtocol;
 
-public sealed record TopicDeleted(TopicName Topic, TopicEpoch NewEpoch);
+public sealed record TopicDeleted(TopicName Topic, TopicEpoch NewEpoch) : ITopicProtocol;
 
 /// <summary>The answer to <see cref="GetTopicStatus"/> or <see cref="DeleteTopic"/> when the topic's journal did not answer.</summary>
-public sealed record TopicUnavailable(TopicName Topic, string Reason);
+public sealed record TopicUnavailable(TopicName Topic, string Reason) : ITopicProtocol;
 
 /// <summary>Settings of every topic actor.</summary>
 /// <param name="RingSize">Events kept in memory for subscribers slightly behind.</param>

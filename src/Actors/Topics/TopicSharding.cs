@@ -65,15 +65,25 @@ public static class TopicSharding
         }
     }
 
+    /// <summary>The topic protocol's serializer (<see cref="TopicProtocolSerializer"/>), bound to every message that may cross nodes.</summary>
+    public static readonly string SerializationConfig = $$"""
+        akka.actor {
+          serializers.eventactors-topic = "{{typeof(TopicProtocolSerializer).FullName}}, {{typeof(TopicProtocolSerializer).Assembly.GetName().Name}}"
+          serialization-bindings {
+            "{{typeof(ITopicProtocol).FullName}}, {{typeof(ITopicProtocol).Assembly.GetName().Name}}" = eventactors-topic
+          }
+        }
+        """;
+
     /// <summary>
     /// What a process that is a cluster of one on loopback needs besides Akka's defaults (tests,
     /// benchmarks, tools; the server's own settings are in hocon/eventactors.conf).
     /// </summary>
-    public const string ClusterOfOneConfig = """
+    public static readonly string ClusterOfOneConfig = """
         akka.actor.provider = cluster
         akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
         akka.cluster.sharding.state-store-mode = ddata
-        """;
+        """ + "\n" + SerializationConfig;
 
     /// <summary>The shard a topic belongs to, as the region computes it.</summary>
     public static string ShardOf(TopicName topic, int shards) => new TopicMessageExtractor(shards).ShardId(topic.Value);
