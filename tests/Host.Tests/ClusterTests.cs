@@ -87,6 +87,85 @@ public sealed class ClusterTests : IAsyncLifetime
         await all.DisposeAsync();
     }
 
+    [Fact]
+    public async Task An_owner_killed_mid_burst_loses_no_acknowledged_event_and_its_topics_go_on_elsewhere_for_every_subscriber()
+    {
+        var (a, b, c) = (_nodes[0], _nodes[1], _nodes[2]);
+        var topics = await TopicsOwnedByEveryNodeAsync(a);
+        var ownedByC = (await c.Client.GetJsonAsync("/health")).GetProperty("node").GetString();
+
+        // Streams on B, which stays; and streams on C, whose clients move to B when C dies,
+        // resuming with Last-Event-ID as a browser behind a load balancer would.
+        var readers = topics.SelectMany(topic => new[]
+        {
+            new ResumingReader(topic, [b.Client]),
+            new ResumingReader(topic, [c.Client, b.Client]),
+        }).ToList();
+        foreach (var reader in readers)
+        {
+            await reader.WaitForSequenceAsync(1);
+        }
+
+        // Publishers on A: each event with its own idempotency key, retried until acknowledged,
+        // so that every event is committed once whatever the outages say.
+        using var stop = new CancellationTokenSource();
+        var acknowledged = topics.ToDictionary(topic => topic, _ => 1);
+        var publishers = topics.Select(topic => Task.Run(async () =>
+        {
+            for (var i = 2; !stop.IsCancellationRequested; i++)
+            {
+                while (true)
+                {
+                    try
+                    {
+                        var published = await a.Client.PublishAsync(topic, $"{topic}:{i}", key: $"{topic}:{i}");
+                        Assert.Equal((ulong)i, published.Sequence);
+                        lock (acknowledged)
+                        {
+                            acknowledged[topic] = i;
+                        }
+
+                        break;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // 503 while the topic's shard is being re-homed: the same event again.
+                    }
+                }
+            }
+        })).ToList();
+
+        int Acknowledged(string topic)
+        {
+            lock (acknowledged)
+            {
+                return acknowledged[topic];
+            }
+        }
+
+        await WaitUntilAsync(() => Task.FromResult(topics.All(topic => Acknowledged(topic) >= 20)), "20 acknowledged events per topic before the kill");
+        c.Kill();
+        var atKill = topics.ToDictionary(topic => topic, Acknowledged);
+        // Every topic, the dead owner's too, takes publishes again on another node.
+        await WaitUntilAsync(() => Task.FromResult(topics.All(topic => Acknowledged(topic) >= atKill[topic] + 20)), "20 more acknowledged events per topic after the kill");
+        await stop.CancelAsync();
+        await Task.WhenAll(publishers);
+
+        foreach (var topic in topics)
+        {
+            var owner = (await a.Client.GetJsonAsync($"/topics/{topic}")).GetProperty("owner").GetString();
+            Assert.NotEqual(ownedByC, owner);
+        }
+
+        foreach (var reader in readers)
+        {
+            var last = Acknowledged(reader.Topic);
+            var received = await reader.WaitForSequenceAsync((ulong)last);
+            Assert.Equal(Enumerable.Range(1, last).Select(i => $"{reader.Topic}:{i}"), received.Take(last));
+            await reader.DisposeAsync();
+        }
+    }
+
     /// <summary>Topics, each published to once through <paramref name="node"/>, until every node owns at least one of them.</summary>
     private async Task<List<string>> TopicsOwnedByEveryNodeAsync(HostProcess node)
     {
@@ -108,6 +187,106 @@ public sealed class ClusterTests : IAsyncLifetime
         }
 
         return [.. byOwner.Values];
+    }
+
+    /// <summary>
+    /// Reads a topic's stream from the start and, whenever it ends or its node stops answering,
+    /// reconnects with Last-Event-ID, to the same node while it answers, else to the next one.
+    /// A reset is a failure here: nothing was deleted or trimmed.
+    /// </summary>
+    private sealed class ResumingReader : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<string> _received = [];
+        private readonly Task _reading;
+        private string? _failure;
+        private SseStream? _current;
+
+        public ResumingReader(string topic, HttpClient[] nodes)
+        {
+            Topic = topic;
+            _reading = Task.Run(() => ReadAsync(nodes));
+        }
+
+        public string Topic { get; }
+
+        public async Task<List<string>> WaitForSequenceAsync(ulong sequence)
+        {
+            await WaitUntilAsync(() =>
+            {
+                lock (_received)
+                {
+                    Assert.True(_failure is null, _failure);
+                    return Task.FromResult((ulong)_received.Count >= sequence);
+                }
+            }, $"event {sequence} of {Topic} on its stream");
+            lock (_received)
+            {
+                return [.. _received];
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            Volatile.Read(ref _current)?.Response.Dispose(); // aborts the read in progress
+            await _reading;
+            _stop.Dispose();
+        }
+
+        private async Task ReadAsync(HttpClient[] nodes)
+        {
+            string? lastEventId = null;
+            var node = 0;
+            while (!_stop.IsCancellationRequested)
+            {
+                SseStream? stream = null;
+                try
+                {
+                    stream = await SseStream.OpenAsync(nodes[node], $"/topics/{Topic}/stream?from=earliest", lastEventId);
+                    Volatile.Write(ref _current, stream);
+                    while (!_stop.IsCancellationRequested)
+                    {
+                        var item = await stream.NextAsync();
+                        if (item.EventType == "eventactors.reset")
+                        {
+                            lock (_received)
+                            {
+                                _failure = $"{Topic}: the stream was reset: {item.Data}";
+                            }
+
+                            return;
+                        }
+
+                        lock (_received)
+                        {
+                            _received.Add(item.Data);
+                        }
+
+                        lastEventId = stream.LastEventId;
+                    }
+                }
+                catch (Exception error) when (error is HttpRequestException or IOException or OperationCanceledException or TimeoutException or ObjectDisposedException)
+                {
+                    if (_stop.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    // The stream ended or its node is gone: the next node, if this one has stopped answering.
+                    if (error is HttpRequestException { InnerException: System.Net.Sockets.SocketException })
+                    {
+                        node = Math.Min(node + 1, nodes.Length - 1);
+                    }
+
+                    await Task.Delay(50); // a refused stream (503) is asked for again, not in a tight loop
+                }
+                finally
+                {
+                    stream?.Response.Dispose();
+                }
+            }
+        }
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
