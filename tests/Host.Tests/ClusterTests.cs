@@ -98,12 +98,20 @@ public sealed class ClusterTests : IAsyncLifetime
 
         /// <summary>A fourth node joins and takes its share of shards.</summary>
         NodeJoins,
+
+        /// <summary>
+        /// SIGSTOP of an owner for longer than the cluster takes to down it, then SIGCONT: its
+        /// topics go on elsewhere meanwhile, and once it runs again it learns it was downed and
+        /// exits with 1; whatever it still had in flight cannot commit a sequence number twice.
+        /// </summary>
+        OwnerPaused,
     }
 
     [Theory]
     [InlineData(Change.OwnerKilled)]
     [InlineData(Change.OwnerLeaves)]
     [InlineData(Change.NodeJoins)]
+    [InlineData(Change.OwnerPaused)]
     public async Task When_the_membership_changes_mid_burst_no_acknowledged_event_is_lost_and_every_subscriber_sees_each_once_in_order(Change change)
     {
         var (a, b, c) = (_nodes[0], _nodes[1], _nodes[2]);
@@ -164,10 +172,16 @@ public sealed class ClusterTests : IAsyncLifetime
         var atChange = topics.ToDictionary(topic => topic, Acknowledged);
         // Every topic, those of a node that left too, takes publishes again.
         await WaitUntilAsync(() => Task.FromResult(topics.All(topic => Acknowledged(topic) >= atChange[topic] + 20)), "20 more acknowledged events per topic after the change");
+        if (change is Change.OwnerPaused)
+        {
+            c.Continue();
+            Assert.Equal(1, await c.WaitForExitAsync(Patience)); // downed: a supervisor starts it again
+        }
+
         await stop.CancelAsync();
         await Task.WhenAll(publishers);
 
-        if (change is Change.OwnerKilled or Change.OwnerLeaves)
+        if (change is Change.OwnerKilled or Change.OwnerLeaves or Change.OwnerPaused)
         {
             foreach (var topic in topics)
             {
@@ -203,6 +217,9 @@ public sealed class ClusterTests : IAsyncLifetime
                 return null;
             case Change.OwnerLeaves:
                 Assert.Equal(0, await owner.StopGracefullyAsync());
+                return null;
+            case Change.OwnerPaused:
+                owner.Pause();
                 return null;
             default:
                 // Shards are allocated as topics start: with a shard or two per node the cluster is

@@ -211,6 +211,31 @@ public sealed partial class HostProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGSTOP: the process stands still (a long GC pause, a frozen VM), its sockets open.</summary>
+    public void Pause()
+    {
+        if (SendSignal(_process.Id, 19) != 0)
+        {
+            throw new InvalidOperationException("kill(SIGSTOP) failed");
+        }
+    }
+
+    /// <summary>SIGCONT: a paused process runs on.</summary>
+    public void Continue()
+    {
+        if (SendSignal(_process.Id, 18) != 0)
+        {
+            throw new InvalidOperationException("kill(SIGCONT) failed");
+        }
+    }
+
+    /// <summary>Waits for the process to exit by itself; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
     /// <summary>The server's resident memory, from /proc.</summary>
     public long ResidentBytes()
     {
