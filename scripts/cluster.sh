@@ -32,7 +32,7 @@ start_node() { # start_node <index> <seed list> [extra args...]
   http="$(free_port)"
   cluster="$(cat "$dir/cluster-port" 2>/dev/null || free_port)"
   echo "$cluster" > "$dir/cluster-port"
-  ( cd "$dir" && exec dotnet "$host_dll" --urls "http://127.0.0.1:$http" --data-dir "$dir/data" \
+  ( exec dotnet "$host_dll" --urls "http://127.0.0.1:$http" --data-dir "$dir/data" \
       --journal postgres --postgres "$(cat "$state/connection")" \
       --cluster-port "$cluster" --seed-nodes "$seeds" "$@" >"$dir/log" 2>&1 ) &
   echo $! > "$dir/pid"

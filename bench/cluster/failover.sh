@@ -3,21 +3,19 @@
 # node: the time a re-homed topic is away. Each run starts a fresh 3-node cluster
 # (scripts/cluster.sh), finds a topic owned by node 3 (publishing through node 1), kills node 3
 # with SIGKILL, and publishes to that topic through node 1 in a loop (each attempt gives up after
-# 1 s, the resolution of the figure; a 503 or a time-out is tried again) until one is acknowledged (201). Prints one line per
+# 1 s, the resolution of the figure; a 503 or a time-out is tried again) until one is
+# acknowledged (201). Prints one line per
 # run and the median.
 #
 #   bench/cluster/failover.sh RUNS [-- EXTRA HOST ARGUMENTS]   e.g. -- --config bench/cluster/fast-failover.conf
 set -euo pipefail
-repo_root="$(cd "$(dirname "$0")/../.." && pwd)"
-runs="${1:-5}"; [ $# -gt 0 ] && shift
-[ "${1:-}" = "--" ] && shift
 export EVENTACTORS_CLUSTER_DIR="${EVENTACTORS_CLUSTER_DIR:-/tmp/eventactors-failover}"
-state="$EVENTACTORS_CLUSTER_DIR"
-trap '"$repo_root/scripts/cluster.sh" stop >/dev/null 2>&1 || true' EXIT
+source "$(dirname "$0")/common.sh"
+[ -z "$bench_arg" ] || { echo "usage: $0 RUNS [-- EXTRA HOST ARGUMENTS]" >&2; exit 2; }
 
 times=()
 for run in $(seq 1 "$runs"); do
-  "$repo_root/scripts/cluster.sh" start 3 -- "$@" >/dev/null
+  "$repo_root/scripts/cluster.sh" start 3 -- "${extra_args[@]}" >/dev/null
   node1="$(cat "$state/nodes/1/url")"
   victim="$(curl -fs "$(cat "$state/nodes/3/url")/health" | python3 -c 'import json,sys; print(json.load(sys.stdin)["node"])')"
   topic=""
@@ -57,4 +55,4 @@ PY
   grep -E "UNREACHABLE|SBR took|Leader is removing|Downing" "$state/nodes/1/log" | cut -c1-220 > "${FAILOVER_LOG:-/dev/null}" || true
   "$repo_root/scripts/cluster.sh" stop >/dev/null
 done
-python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print(f'median of {len(v)}: {statistics.median(v):.1f} s (min {min(v):.1f}, max {max(v):.1f})')" "${times[@]}"
+print_median "${times[@]}"

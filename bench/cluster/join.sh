@@ -7,17 +7,13 @@
 #
 #   bench/cluster/join.sh RUNS [TOPICS] [-- EXTRA HOST ARGUMENTS]
 set -euo pipefail
-repo_root="$(cd "$(dirname "$0")/../.." && pwd)"
-runs="${1:-5}"; [ $# -gt 0 ] && shift
-topics="${1:-200}"; [ $# -gt 0 ] && [ "$1" != "--" ] && shift
-[ "${1:-}" = "--" ] && shift
 export EVENTACTORS_CLUSTER_DIR="${EVENTACTORS_CLUSTER_DIR:-/tmp/eventactors-join}"
-state="$EVENTACTORS_CLUSTER_DIR"
-trap '"$repo_root/scripts/cluster.sh" stop >/dev/null 2>&1 || true' EXIT
+source "$(dirname "$0")/common.sh"
+topics="${bench_arg:-200}"
 
 times=()
 for run in $(seq 1 "$runs"); do
-  "$repo_root/scripts/cluster.sh" start 3 -- "$@" >/dev/null
+  "$repo_root/scripts/cluster.sh" start 3 -- "${extra_args[@]}" >/dev/null
   node1="$(cat "$state/nodes/1/url")"
   seq 1 "$topics" | xargs -P 8 -I{} curl -fs -o /dev/null -XPOST "$node1/topics/join.r$run.t{}/events" -d x
   launched=$(date +%s.%N)
@@ -40,4 +36,4 @@ print(f"{mine} {total}")' "$fourth")"
   echo "run $run: the fourth node held $mine of $total shards $seconds s after its launch"
   "$repo_root/scripts/cluster.sh" stop >/dev/null
 done
-python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print(f'median of {len(v)}: {statistics.median(v):.1f} s (min {min(v):.1f}, max {max(v):.1f})')" "${times[@]}"
+print_median "${times[@]}"

@@ -13,7 +13,9 @@ internal sealed class FanoutBenchmark : IBenchmark
 
     public async Task<int> RunAsync(BenchmarkOptions options)
     {
-        var load = LoadOptions.Parse(options, "fanout");
+        // Several --sub-url templates spread the subscribers over several nodes of a cluster
+        // (subscriber k on template k mod their count), the publisher on --pub-url's node.
+        var load = LoadOptions.Parse(options, "fanout", severalSubUrls: true);
         await using var run = LoadRun.Create(load);
         var connect = await run.ConnectAsync();
         if (connect.Connected == 0)

@@ -5,9 +5,9 @@ namespace EventActors.Bench.Load;
 /// <summary>
 /// The options every load scenario shares, read and checked once. URLs are templates in which
 /// <c>{topic}</c> becomes <c>bench.t0</c>, <c>bench.t1</c>, …, so one generator drives any SSE
-/// server: ours, a minimal ASP.NET server, Nchan. <c>idle</c> takes several subscription
-/// templates, comma-separated, to spread its connections over a server made of several
-/// processes (each accepts at most ~19,900 connections under this machine's descriptor limit).
+/// server: ours, a minimal ASP.NET server, Nchan. <c>idle</c> and <c>fanout</c> take several
+/// subscription templates, comma-separated, to spread their connections over a server made of
+/// several processes (the nodes of a cluster) (each accepts at most ~19,900 connections under this machine's descriptor limit).
 /// </summary>
 internal sealed record LoadOptions
 {
@@ -24,7 +24,7 @@ internal sealed record LoadOptions
 
     public required string Scenario { get; init; }
 
-    /// <summary>The subscription URL templates: subscriber k connects to template k mod their count. One, but for <c>idle</c>.</summary>
+    /// <summary>The subscription URL templates: subscriber k connects to template k mod their count. One, but for <c>idle</c> and <c>fanout</c>.</summary>
     public required IReadOnlyList<string> SubUrls { get; init; }
 
     /// <summary>The templates as given to <c>--sub-url</c>, for reports.</summary>
@@ -112,7 +112,7 @@ internal sealed record LoadOptions
         if (subUrls.Length > 1 && !severalSubUrls)
         {
             throw new BenchmarkOptionException($"--sub-url: {scenario} takes one URL template, was {subUrls.Length} separated by commas " +
-                                               "(only idle spreads its connections over several; write a literal comma in a URL as %2C)");
+                                               "(only idle and fanout spread their connections over several; write a literal comma in a URL as %2C)");
         }
 
         var pubUrl = options.String("pub-url");

@@ -290,37 +290,12 @@ public static class NodeConfigurationLoader
             Set(nameof(ServerOptions.PostgresConnectionString), postgres);
         }
 
-        var provider = configuration["akka-sql-provider"];
-        var akkaSqlConnection = configuration["akka-sql"];
-        if (provider is { Length: > 0 } || akkaSqlConnection is { Length: > 0 })
-        {
-            var akkaSql = Section(section, Storage.AkkaSqlOptions.Section);
-            if (provider is { Length: > 0 })
-            {
-                akkaSql.GetOrCreateKey(nameof(Storage.AkkaSqlOptions.ProviderName)).NewValue(new HoconLiteral { Value = provider });
-            }
-
-            if (akkaSqlConnection is { Length: > 0 })
-            {
-                akkaSql.GetOrCreateKey(nameof(Storage.AkkaSqlOptions.ConnectionString)).NewValue(new HoconLiteral { Value = akkaSqlConnection });
-            }
-        }
-
-        var clusterPort = configuration["cluster-port"];
-        var seedNodes = configuration["seed-nodes"];
-        if (clusterPort is { Length: > 0 } || seedNodes is { Length: > 0 })
-        {
-            var cluster = Section(section, Cluster.NodeClusterOptions.Section);
-            if (clusterPort is { Length: > 0 })
-            {
-                cluster.GetOrCreateKey(nameof(Cluster.NodeClusterOptions.Port)).NewValue(new HoconLiteral { Value = clusterPort });
-            }
-
-            if (seedNodes is { Length: > 0 })
-            {
-                cluster.GetOrCreateKey(nameof(Cluster.NodeClusterOptions.SeedNodes)).NewValue(new HoconLiteral { Value = seedNodes });
-            }
-        }
+        SetInSection(section, Storage.AkkaSqlOptions.Section,
+            (nameof(Storage.AkkaSqlOptions.ProviderName), configuration["akka-sql-provider"]),
+            (nameof(Storage.AkkaSqlOptions.ConnectionString), configuration["akka-sql"]));
+        SetInSection(section, Cluster.NodeClusterOptions.Section,
+            (nameof(Cluster.NodeClusterOptions.Port), configuration["cluster-port"]),
+            (nameof(Cluster.NodeClusterOptions.SeedNodes), configuration["seed-nodes"]));
 
         if (demo)
         {
@@ -328,6 +303,22 @@ public static class NodeConfigurationLoader
         }
 
         return ToConfig(root);
+    }
+
+    /// <summary>The short forms given of one sub-section's settings (<c>AkkaSql</c>, <c>Cluster</c>), in it; none given, no section.</summary>
+    private static void SetInSection(HoconObject parent, string sectionName, params (string Key, string? Value)[] settings)
+    {
+        var given = settings.Where(setting => setting.Value is { Length: > 0 }).ToList();
+        if (given.Count == 0)
+        {
+            return;
+        }
+
+        var section = Section(parent, sectionName);
+        foreach (var (key, value) in given)
+        {
+            section.GetOrCreateKey(key).NewValue(new HoconLiteral { Value = value });
+        }
     }
 
     private static HoconObject Section(HoconObject parent, string key)
