@@ -10,7 +10,7 @@ public sealed class AuthorizationTests(AuthHost host) : IClassFixture<AuthHost>
 {
     public enum Credential { None, Malformed, WrongKey, Expired, WrongIssuer, WrongAudience, WithoutTheRight, WithTheRight }
 
-    public enum Route { Publish, SingleTopicStream, MultiTopicStream, History, TopicInfo, DeleteTopic, DropConnections }
+    public enum Route { Publish, SingleTopicStream, MultiTopicStream, History, TopicInfo, DeleteTopic, DropConnections, Cluster }
 
     public static TheoryData<Credential, Route> Matrix()
     {
@@ -32,7 +32,7 @@ public sealed class AuthorizationTests(AuthHost host) : IClassFixture<AuthHost>
     {
         var prefix = $"m{Guid.NewGuid():N}";
         var topic = $"{prefix}.a";
-        var admin = route is Route.DeleteTopic or Route.DropConnections;
+        var admin = route is Route.DeleteTopic or Route.DropConnections or Route.Cluster;
         var rights = new[] { $"{prefix}.>" };
         var others = new[] { "elsewhere.>" };
         var token = credential switch
@@ -59,6 +59,7 @@ public sealed class AuthorizationTests(AuthHost host) : IClassFixture<AuthHost>
             Route.TopicInfo => (HttpMethod.Get, $"/topics/{topic}"),
             Route.DeleteTopic => (HttpMethod.Delete, $"/topics/{topic}"),
             Route.DropConnections => (HttpMethod.Delete, "/connections"),
+            Route.Cluster => (HttpMethod.Get, "/cluster"),
             _ => throw new UnreachableException(),
         };
 
