@@ -85,9 +85,6 @@ public static class TopicSharding
         akka.cluster.sharding.state-store-mode = ddata
         """ + "\n" + SerializationConfig;
 
-    /// <summary>The shard a topic belongs to, as the region computes it.</summary>
-    public static string ShardOf(TopicName topic, int shards) => new TopicMessageExtractor(shards).ShardId(topic.Value);
-
     /// <summary>Entity id: the topic's name; shard: a hash of it (MurmurHash, the same on every node).</summary>
     private sealed class TopicMessageExtractor(int shards) : HashCodeMessageExtractor(shards)
     {

@@ -56,9 +56,5 @@ internal static class ClusterEndpoints
     public static string StatusName(MemberStatus status) => status.ToString().ToLowerInvariant();
 
     /// <summary>This node's own status in the cluster, for /health: <c>up</c> once it has joined.</summary>
-    public static string SelfStatus(EventActorsNode node)
-    {
-        var self = node.Cluster.SelfMember;
-        return node.Cluster.State.Members.Contains(self) || self.Status != MemberStatus.Removed ? StatusName(self.Status) : "removed";
-    }
+    public static string SelfStatus(EventActorsNode node) => StatusName(node.Cluster.SelfMember.Status);
 }

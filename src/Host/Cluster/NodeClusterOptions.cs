@@ -62,10 +62,11 @@ public sealed class NodeClusterOptions
                 host = host[1..^1];
             }
 
+            var port = 0;
             Require(colon > 0 && IsHost(host) &&
-                    int.TryParse(entry.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535,
+                    int.TryParse(entry.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535,
                 nameof(SeedNodes), $"must be a comma-separated list of host:port (127.0.0.1:4051,127.0.0.1:4052), not '{entry}' in '{text}'");
-            seeds.Add(new DnsEndPoint(host, int.Parse(entry.AsSpan(colon + 1), CultureInfo.InvariantCulture)));
+            seeds.Add(new DnsEndPoint(host, port));
         }
 
         return seeds;
