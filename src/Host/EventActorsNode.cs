@@ -5,6 +5,7 @@ using Akka.Hosting;
 using EventActors.Host.Cluster;
 using EventActors.Actors;
 using EventActors.Actors.Connections;
+using EventActors.Actors.Feeds;
 using EventActors.Actors.Persistence;
 using EventActors.Actors.Topics;
 using EventActors.Host.Storage;
@@ -36,6 +37,7 @@ internal sealed class EventActorsNode(
     private TopicHistory? _history;
     private StoredTopicStates? _storedStates;
     private ActorSystem? _system;
+    private IActorRef? _feeds;
 
     public ServerOptions Options { get; } = options;
 
@@ -50,6 +52,12 @@ internal sealed class EventActorsNode(
 
     /// <summary>The topics' shard region (<see cref="TopicSharding"/>): send it any <see cref="ITopicMessage"/>.</summary>
     public IActorRef Topics => topics.ActorRef;
+
+    /// <summary>
+    /// Where this node's streams subscribe (<see cref="TopicFeeds"/>): straight to the region while
+    /// the node is alone, through one feed per topic once other nodes are members.
+    /// </summary>
+    public IActorRef Feeds => _feeds ?? throw new InvalidOperationException("The node has not started yet.");
 
     /// <summary>What this node's topic actors hold: how many run, their subscribers.</summary>
     public TopicGauges Gauges { get; } = new();
@@ -88,6 +96,8 @@ internal sealed class EventActorsNode(
         var topicSettings = new TopicSettings(Options.RingSize, Options.RingMaxBytes, Options.TopicIdleTimeout, MaxEventsPerAppend, Options.Retention,
             SnapshotEvery: Options.SnapshotEvery);
         var topicRegion = await TopicSharding.StartAsync(system, services, topicSettings, Options.Cluster.Shards);
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        _feeds = system.ActorOf(TopicFeeds.Props(topicRegion, FeedSettings, () => cluster.State.Members.Count > 1), "feeds");
         var connectionSupervisor = system.ActorOf(ConnectionSupervisor.Props(), "connections");
         registry.Register<TopicRegion>(topicRegion);
         registry.Register<ConnectionSupervisor>(connectionSupervisor);
@@ -104,6 +114,14 @@ internal sealed class EventActorsNode(
         // Then the journal commits every write it accepted, while the topics can still be told.
         shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-journal", CloseJournalAsync);
     }
+
+    /// <summary>
+    /// A feed keeps a ring like its topic's, and lets its topic have one stream's window of credit
+    /// in flight (so a remote batch stays within the frame size that window was sized for). It
+    /// asks again what went unanswered every second, and stays 10 s after its last stream left, for
+    /// streams that reconnect.
+    /// </summary>
+    private TopicFeedSettings FeedSettings => new(Options.RingSize, Options.RingMaxBytes, Options.SubscriberCredit, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
 
     /// <summary>Events one publish batch may carry into a topic's write: a whole batch, and at least 1,000 when topics merge waiting publishes.</summary>
     private int MaxEventsPerAppend => Math.Max(Options.MaxBatchEvents, 1000);

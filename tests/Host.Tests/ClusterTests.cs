@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using EventActors.Fixtures;
 using Xunit;
 
@@ -61,6 +62,20 @@ public sealed class ClusterTests : IAsyncLifetime
         }
 
         var all = await SseStream.OpenAsync(b.Client, "/stream?from=earliest&" + string.Join('&', topics.Select(t => $"topic={t}")));
+        var firsts = new Dictionary<SseStream, List<SseItem<string>>>();
+        foreach (var (_, stream) in streams)
+        {
+            firsts[stream] = await stream.TakeAsync(1);
+        }
+
+        firsts[all] = await all.TakeAsync(topics.Count);
+
+        // Every stream has its first event, so every subscription is in place: each topic has
+        // one subscriber per node that reads it (B's and C's feeds), not one per stream.
+        foreach (var topic in topics)
+        {
+            Assert.Equal(2, (await a.Client.GetJsonAsync($"/topics/{topic}")).GetProperty("subscribers").GetInt32());
+        }
 
         // On A: every topic's events, several publishes in flight at once.
         await Task.WhenAll(topics.Select(async topic =>
@@ -73,12 +88,12 @@ public sealed class ClusterTests : IAsyncLifetime
 
         foreach (var (topic, stream) in streams)
         {
-            var received = await stream.TakeAsync(EventsPerTopic);
+            var received = firsts[stream].Concat(await stream.TakeAsync(EventsPerTopic - 1)).ToList();
             Assert.Equal(Enumerable.Range(1, EventsPerTopic).Select(i => $"{topic}:{i}"), received.Select(item => item.Data));
             await stream.DisposeAsync();
         }
 
-        var merged = await all.TakeAsync(EventsPerTopic * topics.Count);
+        var merged = firsts[all].Concat(await all.TakeAsync((EventsPerTopic - 1) * topics.Count)).ToList();
         foreach (var topic in topics)
         {
             Assert.Equal(Enumerable.Range(1, EventsPerTopic).Select(i => $"{topic}:{i}"), merged.Select(item => item.Data).Where(data => data.StartsWith(topic + ":", StringComparison.Ordinal)));
@@ -205,6 +220,10 @@ public sealed class ClusterTests : IAsyncLifetime
             Assert.Equal(Enumerable.Range(1, last).Select(i => $"{reader.Topic}:{i}"), received.Take(last));
             await reader.DisposeAsync();
         }
+
+        // Streams on B, which stayed, were never ended: B's feed of each topic followed it to its
+        // next owner, and the browsers behind them would have seen nothing of the change.
+        Assert.All(readers.Where(reader => reader.Nodes.Length == 1), reader => Assert.Equal(1, reader.Opened));
     }
 
     /// <summary>Kills or stops <paramref name="owner"/>, or starts a fourth node (returned) that joins the cluster.</summary>
@@ -272,14 +291,22 @@ public sealed class ClusterTests : IAsyncLifetime
         private readonly Task _reading;
         private string? _failure;
         private SseStream? _current;
+        private int _opened;
 
         public ResumingReader(string topic, HttpClient[] nodes)
         {
             Topic = topic;
+            Nodes = nodes;
             _reading = Task.Run(() => ReadAsync(nodes));
         }
 
         public string Topic { get; }
+
+        /// <summary>The nodes it reads from, in order of preference.</summary>
+        public HttpClient[] Nodes { get; }
+
+        /// <summary>Streams it has opened: 1 while its first stream never ended.</summary>
+        public int Opened => Volatile.Read(ref _opened);
 
         public async Task<List<string>> WaitForSequenceAsync(ulong sequence)
         {
@@ -315,6 +342,7 @@ public sealed class ClusterTests : IAsyncLifetime
                 try
                 {
                     stream = await SseStream.OpenAsync(nodes[node], $"/topics/{Topic}/stream?from=earliest", lastEventId);
+                    Interlocked.Increment(ref _opened);
                     Volatile.Write(ref _current, stream);
                     while (!_stop.IsCancellationRequested)
                     {

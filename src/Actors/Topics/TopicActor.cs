@@ -139,6 +139,14 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
             StartBatch();
         });
         Command<Subscribe>(OnSubscribe);
+        Command<ResolveStart>(resolve =>
+        {
+            // For a feed of another node, which subscribes its own subscriber itself: an answer
+            // only, like a status (it neither subscribes nor keeps the topic alive).
+            var plan = ResumePlan.Resolve(resolve.Start, Position);
+            Sender.Tell(new StartResolved(_topic, resolve.Subscriber, State.Epoch, plan.After, plan.Reset), Self);
+            PassivateIfAbsent();
+        });
         Command<GrantCredit>(grant => _subscribers.Grant(Sender, grant.Credit, _ring, State.Epoch, _head));
         Command<CaughtUp>(caughtUp => _subscribers.CaughtUp(caughtUp.Subscriber, caughtUp.Epoch, caughtUp.Position, _ring, State.Epoch, _head));
         Command<Unsubscribe>(unsubscribe => Unwatch(unsubscribe.Subscriber));
@@ -173,6 +181,9 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
             }
         });
     }
+
+    /// <summary>What a start position is resolved against: epoch, head, oldest retained event.</summary>
+    private TopicPosition Position => new(State.Epoch, _head, Math.Min(State.FirstRetained, _head + 1));
 
     /// <summary>No subscriber and nothing in flight: the topic may passivate.</summary>
     private bool IsIdle => _subscribers.Count == 0 && _waiting.Count == 0 && _batch is null && _stateChange is null && _pendingDeletes.Count == 0;
@@ -222,7 +233,7 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
 
         _lastActive = Environment.TickCount64;
         AdoptEpochOfUnpublished(subscribe.Start);
-        var plan = ResumePlan.Resolve(subscribe.Start, new TopicPosition(State.Epoch, _head, Math.Min(State.FirstRetained, _head + 1)));
+        var plan = ResumePlan.Resolve(subscribe.Start, Position);
         Context.Watch(subscribe.Subscriber);
         _subscribers.Add(subscribe.Subscriber, plan.After, 0);
         ReportSubscriberCount();

@@ -92,6 +92,17 @@ public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ulong After, 
 
 public sealed record Unsubscribe(IActorRef Subscriber) : IDeadLetterSuppression, ITopicProtocol;
 
+/// <summary>
+/// Where would <paramref name="Subscriber"/> start from <paramref name="Start"/>? Asked of the
+/// topic by a node's <see cref="TopicFeed"/> when it cannot tell by itself (the client asked for
+/// the earliest event, or resumes from another epoch or from past what the feed has seen): the
+/// topic knows its oldest retained event. Answered with <see cref="StartResolved"/>; subscribes nobody.
+/// </summary>
+public sealed record ResolveStart(TopicName Topic, IActorRef Subscriber, StartPosition Start) : ITopicMessage, ITopicProtocol;
+
+/// <summary>The answer to <see cref="ResolveStart"/>: the subscription would start after <paramref name="After"/> in <paramref name="Epoch"/>.</summary>
+public sealed record StartResolved(TopicName Topic, IActorRef Subscriber, TopicEpoch Epoch, ulong After, ResetReason? Reset) : IDeadLetterSuppression, ITopicProtocol;
+
 /// <summary>Asks for <see cref="TopicStatus"/> (or <see cref="TopicNotFound"/>, <see cref="TopicUnavailable"/>). Not activity: asking does not keep a topic alive.</summary>
 public sealed record GetTopicStatus(TopicName Topic) : ITopicMessage, ITopicProtocol;
 

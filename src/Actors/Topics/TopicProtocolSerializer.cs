@@ -44,6 +44,8 @@ public sealed class TopicProtocolSerializer(ExtendedActorSystem system) : Serial
         DeleteTopic => "X",
         TopicDeleted => "d",
         TopicUnavailable => "u",
+        ResolveStart => "W",
+        StartResolved => "w",
         _ => throw new ArgumentException($"{o.GetType()} is not a message of the topic protocol", nameof(o)),
     };
 
@@ -112,7 +114,19 @@ public sealed class TopicProtocolSerializer(ExtendedActorSystem system) : Serial
                 WriteTopic(w, subscribed.Topic);
                 WriteEpoch(w, subscribed.Epoch);
                 w.Write7BitEncodedInt64((long)subscribed.After);
-                w.Write7BitEncodedInt(subscribed.Reset is { } reason ? (int)reason + 1 : 0);
+                WriteReset(w, subscribed.Reset);
+                break;
+            case ResolveStart resolve:
+                WriteTopic(w, resolve.Topic);
+                WriteRef(w, resolve.Subscriber);
+                WriteStart(w, resolve.Start);
+                break;
+            case StartResolved resolved:
+                WriteTopic(w, resolved.Topic);
+                WriteRef(w, resolved.Subscriber);
+                WriteEpoch(w, resolved.Epoch);
+                w.Write7BitEncodedInt64((long)resolved.After);
+                WriteReset(w, resolved.Reset);
                 break;
             case SubscribeRejected rejected:
                 WriteTopic(w, rejected.Topic);
@@ -195,7 +209,9 @@ public sealed class TopicProtocolSerializer(ExtendedActorSystem system) : Serial
         "A" => new PublishAccepted(ReadTopic(r), ReadEpoch(r), ReadList(r, () => new AppendedEvent((ulong)r.Read7BitEncodedInt64(), r.ReadBoolean()))),
         "R" => new PublishRejected(ReadTopic(r), r.ReadString(), r.ReadBoolean()),
         "S" => new Subscribe(ReadTopic(r), ReadRef(r), ReadStart(r), r.Read7BitEncodedInt()),
-        "s" => new Subscribed(ReadTopic(r), ReadEpoch(r), (ulong)r.Read7BitEncodedInt64(), r.Read7BitEncodedInt() is var reset and > 0 ? (ResetReason)(reset - 1) : null),
+        "s" => new Subscribed(ReadTopic(r), ReadEpoch(r), (ulong)r.Read7BitEncodedInt64(), ReadReset(r)),
+        "W" => new ResolveStart(ReadTopic(r), ReadRef(r), ReadStart(r)),
+        "w" => new StartResolved(ReadTopic(r), ReadRef(r), ReadEpoch(r), (ulong)r.Read7BitEncodedInt64(), ReadReset(r)),
         "x" => new SubscribeRejected(ReadTopic(r), r.ReadString()),
         "D" => new Deliver(ReadTopic(r), new ArraySegment<CommittedEvent>(ReadList(r,
             () => new CommittedEvent(ReadEpoch(r), (ulong)r.Read7BitEncodedInt64(), ReadOptional(r), ReadBytes(r))))),
@@ -222,6 +238,10 @@ public sealed class TopicProtocolSerializer(ExtendedActorSystem system) : Serial
     private static void WriteEpoch(BinaryWriter w, TopicEpoch epoch) => w.Write(epoch.ToString());
 
     private static TopicEpoch ReadEpoch(BinaryReader r) => TopicEpoch.Parse(r.ReadString());
+
+    private static void WriteReset(BinaryWriter w, ResetReason? reset) => w.Write7BitEncodedInt(reset is { } reason ? (int)reason + 1 : 0);
+
+    private static ResetReason? ReadReset(BinaryReader r) => r.Read7BitEncodedInt() is var reset and > 0 ? (ResetReason)(reset - 1) : null;
 
     private static void WriteOptional(BinaryWriter w, string? text)
     {

@@ -17,6 +17,8 @@ internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
 
     public bool Contains(IActorRef subscriber) => _byRef.ContainsKey(subscriber);
 
+    public IEnumerable<IActorRef> All => _byRef.Keys;
+
     public void Add(IActorRef subscriber, ulong after, int credit) =>
         _byRef[subscriber] = new Subscriber(subscriber) { Position = after, Credit = credit };
 
@@ -60,6 +62,18 @@ internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
             {
                 Feed(state, ring, epoch, head);
             }
+        }
+    }
+
+    /// <summary>
+    /// The head moved to <paramref name="head"/> without the events being handed over (a feed
+    /// fell behind its topic's memory): whoever has credit is fed from the ring or sent to the journal.
+    /// </summary>
+    public void HeadMoved(EventRing ring, TopicEpoch epoch, ulong head)
+    {
+        foreach (var state in _byRef.Values)
+        {
+            Feed(state, ring, epoch, head);
         }
     }
 

@@ -117,7 +117,7 @@ internal static class StreamEndpoints
             return lifetime.Task; // the client left while the headers went out: no actor for it
         }
 
-        var props = ConnectionActor.Props(request, context.Response.BodyWriter, node.Topics, node.History,
+        var props = ConnectionActor.Props(request, context.Response.BodyWriter, node.Feeds, node.History,
             node.ConnectionSettings, aborted, lifetime);
         node.Connections.Tell(new ConnectionSupervisor.Open(props, lifetime), ActorRefs.NoSender);
         return lifetime.Task;

@@ -42,6 +42,9 @@ public sealed class TopicProtocolSerializerTests() : ActorTest(TopicSharding.Ser
         ["delete"] = new DeleteTopic(Topic),
         ["deleted"] = new TopicDeleted(Topic, Epoch),
         ["unavailable"] = new TopicUnavailable(Topic, "the journal is away"),
+        ["resolve start"] = new ResolveStart(Topic, actor, StartPosition.Earliest.Instance),
+        ["start resolved"] = new StartResolved(Topic, actor, Epoch, 12, null),
+        ["start resolved with reset"] = new StartResolved(Topic, actor, Epoch, 12, ResetReason.StaleEpoch),
     };
 
     [Theory]
