@@ -53,5 +53,6 @@ internal static class BenchActorSystem
     }
 
     private static Config ConfigFor(string hocon) =>
-        ConfigurationFactory.ParseString(hocon).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        ConfigurationFactory.ParseString(hocon).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"))
+            .WithFallback(ConfigurationFactory.ParseString(CompactMailbox.Definition));
 }

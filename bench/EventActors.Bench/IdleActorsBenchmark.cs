@@ -14,18 +14,24 @@ namespace EventActors.Bench;
 /// <c>--kind receive</c> is a <c>ReceiveActor</c> with one typed handler (handler lists are built per
 /// instance); <c>--kind untyped</c> an <c>UntypedActor</c> that switches on the message, the shape
 /// of the connection actor; <c>--kind stream</c> adds what a connection actor has on top:
-/// <c>IWithTimers</c> with one timer armed and <c>IWithUnboundedStash</c>.
+/// <c>IWithTimers</c> with one timer armed and <c>IWithUnboundedStash</c>. <c>--mailbox compact</c>
+/// gives them our <see cref="EventActors.Actors.CompactMailbox"/> instead of Akka's default.
 /// </remarks>
 internal sealed class IdleActorsBenchmark : IBenchmark
 {
     public string Description => "bytes per idle Akka.NET actor and actor creation rate";
 
-    public string Usage => "[--actors 1000000] [--kind receive|untyped|stream] [--json]";
+    public string Usage => "[--actors 1000000] [--kind receive|untyped|stream] [--mailbox default|compact] [--json]";
 
     public async Task<int> RunAsync(BenchmarkOptions options)
     {
         var count = options.Int("actors", 1_000_000);
         var kind = options.String("kind") ?? "receive";
+        var mailbox = options.String("mailbox") ?? "default";
+        if (mailbox is not ("default" or "compact"))
+        {
+            throw new BenchmarkOptionException("--mailbox must be default or compact");
+        }
         if (count < 1)
         {
             throw new BenchmarkOptionException("--actors must be at least 1");
@@ -41,13 +47,13 @@ internal sealed class IdleActorsBenchmark : IBenchmark
         {
             var parent = system.ActorOf(Props.Create(() => new Parent()), "parent");
             // Warm-up: one actor of the kind, so the JIT and Akka's caches are past their first use.
-            await parent.Ask<Parent.Created>(new Parent.Create(PropsOf(kind, new Countdown(1), new Countdown(1)), 1), TimeSpan.FromMinutes(1));
+            await parent.Ask<Parent.Created>(new Parent.Create(PropsOf(kind, mailbox, new Countdown(1), new Countdown(1)), 1), TimeSpan.FromMinutes(1));
 
             var started = new Countdown(count);
             var handled = new Countdown(count);
             // One Props for all: Props are immutable recipes, and sharing them is what a careful
             // caller does when the actors are alike.
-            var props = PropsOf(kind, started, handled);
+            var props = PropsOf(kind, mailbox, started, handled);
             var baseline = HeapAfterFullCollection();
 
             var stopwatch = Stopwatch.StartNew();
@@ -68,9 +74,9 @@ internal sealed class IdleActorsBenchmark : IBenchmark
             var actorsPerSecond = count / creationSeconds;
             var workingSet = Environment.WorkingSet;
             options.Report(
-                new { benchmark = "idle-actors", kind, actors = count, bytesPerActor, actorsPerSecond, workingSetBytes = workingSet },
+                new { benchmark = "idle-actors", kind, mailbox, actors = count, bytesPerActor, actorsPerSecond, workingSetBytes = workingSet },
                 string.Create(CultureInfo.InvariantCulture,
-                    $"{count:N0} idle actors ({kind}): {bytesPerActor:F0} bytes per actor (managed heap), created at {actorsPerSecond:N0} actors/s, process working set {workingSet / (1024.0 * 1024):F0} MiB"));
+                    $"{count:N0} idle actors ({kind}, {mailbox} mailbox): {bytesPerActor:F0} bytes per actor (managed heap), created at {actorsPerSecond:N0} actors/s, process working set {workingSet / (1024.0 * 1024):F0} MiB"));
             GC.KeepAlive(parent);
             return 0;
         }
@@ -80,12 +86,16 @@ internal sealed class IdleActorsBenchmark : IBenchmark
         }
     }
 
-    private static Props PropsOf(string kind, Countdown started, Countdown handled) => kind switch
+    private static Props PropsOf(string kind, string mailbox, Countdown started, Countdown handled)
     {
-        "receive" => Props.Create(() => new IdleReceiveActor(started, handled)),
-        "untyped" => Props.Create(() => new IdleUntypedActor(started, handled)),
-        _ => Props.Create(() => new IdleStreamActor(started, handled)),
-    };
+        var props = kind switch
+        {
+            "receive" => Props.Create(() => new IdleReceiveActor(started, handled)),
+            "untyped" => Props.Create(() => new IdleUntypedActor(started, handled)),
+            _ => Props.Create(() => new IdleStreamActor(started, handled)),
+        };
+        return mailbox == "compact" ? props.WithMailbox(EventActors.Actors.CompactMailbox.Id) : props;
+    }
 
     private static long HeapAfterFullCollection()
     {

@@ -16,6 +16,7 @@ var commands = new Dictionary<string, IBenchmark>(StringComparer.OrdinalIgnoreCa
     ["idle"] = new IdleBenchmark(),
     ["storm"] = new StormBenchmark(),
     ["slow"] = new SlowBenchmark(),
+    ["topics"] = new TopicsBenchmark(),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var benchmark))

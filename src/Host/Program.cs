@@ -97,6 +97,7 @@ builder.Services.AddAkka(NodeClusterOptions.SystemName, (akka, services) =>
 {
     akka.AddHocon(nodeConfiguration.Hocon, HoconAddMode.Prepend) // its akka { } section, ahead of Akka's defaults
         .AddHocon(Akka.Configuration.ConfigurationFactory.ParseString(EventActors.Actors.Topics.TopicSharding.SerializationConfig), HoconAddMode.Append)
+        .AddHocon(Akka.Configuration.ConfigurationFactory.ParseString(EventActors.Actors.CompactMailbox.Definition), HoconAddMode.Append)
         .ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory())
         // Every node is a member of a cluster, of one when no seed nodes are set (it joins itself
         // at start): topics are sharded the same way on one node as on many.

@@ -35,5 +35,6 @@ public abstract class ActorTest : Akka.TestKit.Xunit2.TestKit
     private static Config ConfigFor(string? config, Config? fallback = null) =>
         ConfigurationFactory.ParseString(config ?? "")
             .WithFallback(fallback ?? Config.Empty)
-            .WithFallback(ConfigurationFactory.ParseString(Defaults));
+            .WithFallback(ConfigurationFactory.ParseString(Defaults))
+            .WithFallback(ConfigurationFactory.ParseString(CompactMailbox.Definition));
 }

@@ -61,7 +61,8 @@ public sealed partial class ConnectionActor : UntypedActor
 
     public static Props Props(StreamRequest request, PipeWriter output, IActorRef topics, TopicHistory history,
         ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(request, output, topics, history, settings, aborted, lifetime));
+        Akka.Actor.Props.Create(() => new ConnectionActor(request, output, topics, history, settings, aborted, lifetime))
+            .WithMailbox(CompactMailbox.Id); // one per stream: an empty mailbox must cost next to nothing
 
     protected override void PreStart()
     {

@@ -64,7 +64,8 @@ public sealed partial class TopicActor : ReceivePersistentActor, IWithTimers
     private TopicSnapshot State => _state ?? throw new InvalidOperationException("The topic has not recovered yet.");
 
     public static Props Props(TopicName topic, TopicServices services, TopicSettings settings) =>
-        Akka.Actor.Props.Create(() => new TopicActor(topic, services, settings));
+        Akka.Actor.Props.Create(() => new TopicActor(topic, services, settings))
+            .WithMailbox(CompactMailbox.Id); // one per live topic: an empty mailbox must cost next to nothing
 
     private void OnSnapshotOffer(SnapshotOffer offer)
     {

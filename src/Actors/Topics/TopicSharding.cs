@@ -83,7 +83,7 @@ public static class TopicSharding
         akka.actor.provider = cluster
         akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
         akka.cluster.sharding.state-store-mode = ddata
-        """ + "\n" + SerializationConfig;
+        """ + "\n" + SerializationConfig + "\n" + CompactMailbox.Definition;
 
     /// <summary>Entity id: the topic's name; shard: a hash of it (MurmurHash, the same on every node).</summary>
     private sealed class TopicMessageExtractor(int shards) : HashCodeMessageExtractor(shards)
