@@ -18,8 +18,8 @@ namespace EventActors.Actors.Topics;
 /// </remarks>
 internal sealed class EventRing
 {
-    /// <summary>Slots a ring starts with: most topics hold a handful of events.</summary>
-    private const int InitialSlots = 4;
+    /// <summary>Slots a ring starts with: a notification topic often holds one event (docs/benchmarks.md, the topics scenario).</summary>
+    private const int InitialSlots = 1;
 
     private readonly int _capacity;
     private readonly long _maxBytes;

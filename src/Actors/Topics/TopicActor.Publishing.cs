@@ -13,37 +13,37 @@ public sealed partial class TopicActor
     private readonly List<(Publish Publish, IActorRef ReplyTo)> _waiting = [];
     private PublishBatch? _batch; // the batch being looked up or persisted
 
-    private void CommandPublishing()
+    /// <summary>The messages of publishing; false when <paramref name="message"/> is not one of them.</summary>
+    private bool OnPublishingCommand(object message)
     {
-        Command<KeysFound>(found =>
+        switch (message)
         {
-            if (ReferenceEquals(found.Batch, _batch))
-            {
+            case KeysFound found when ReferenceEquals(found.Batch, _batch):
                 Plan(found.Batch, found.Keys);
-            }
-        });
-        Command<KeysRecorded>(recorded =>
-        {
-            if (ReferenceEquals(recorded.Batch, _batch))
-            {
+                return true;
+            case KeysRecorded recorded when ReferenceEquals(recorded.Batch, _batch):
                 Persist(recorded.Batch);
-            }
-        });
-        Command<KeysConfirmed>(_ => { });
-        Command<KeysNotConfirmed>(failed =>
-            // The records stay unconfirmed: still found while their events can be read back.
-            Log.Warning(failed.Cause, "Topic {0} could not confirm its idempotency keys", _topic.Value));
-        Command<KeysUnavailable>(failed =>
-        {
-            if (ReferenceEquals(failed.Batch, _batch))
-            {
-                // Nothing was persisted: the publishers retry (with their keys, so safely).
-                Log.Warning(failed.Cause, "Topic {0} could not look up idempotency keys; its publishes are refused", _topic.Value);
-                Reject(failed.Batch.Publishers, $"The idempotency keys of topic '{_topic}' could not be read: {failed.Cause.Message}", outcomeUnknown: false);
-                _batch = null;
-                ContinueAfterBatch();
-            }
-        });
+                return true;
+            case KeysFound or KeysRecorded or KeysConfirmed:
+                return true; // of a batch that has ended meanwhile; confirmations need nothing
+            case KeysNotConfirmed failed:
+                // The records stay unconfirmed: still found while their events can be read back.
+                Log.Warning(failed.Cause, "Topic {0} could not confirm its idempotency keys", _topic.Value);
+                return true;
+            case KeysUnavailable failed:
+                if (ReferenceEquals(failed.Batch, _batch))
+                {
+                    // Nothing was persisted: the publishers retry (with their keys, so safely).
+                    Log.Warning(failed.Cause, "Topic {0} could not look up idempotency keys; its publishes are refused", _topic.Value);
+                    Reject(failed.Batch.Publishers, $"The idempotency keys of topic '{_topic}' could not be read: {failed.Cause.Message}", outcomeUnknown: false);
+                    _batch = null;
+                    ContinueAfterBatch();
+                }
+
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Takes the waiting publishes into a batch and starts it, unless something must happen first.</summary>

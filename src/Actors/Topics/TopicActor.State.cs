@@ -26,33 +26,47 @@ public sealed partial class TopicActor
     private bool _scanningAge;
     private bool _ageBacklog;           // the last age scan found a whole page old: scan again once it is trimmed
 
-    private void CommandState()
+    /// <summary>The messages of the topic's state; false when <paramref name="message"/> is not one of them.</summary>
+    private bool OnStateCommand(object message)
     {
-        Command<SaveSnapshotSuccess>(OnStateSaved);
-        Command<SaveSnapshotFailure>(OnStateNotSaved);
-        Command<DeleteMessagesSuccess>(deleted =>
+        switch (message)
         {
-            _deletingMessages = false;
-            _deletedThrough = Math.Max(_deletedThrough, (ulong)deleted.ToSequenceNr);
-            DeleteEventsBeforeRetained(); // a later change may have moved the oldest retained event on meanwhile
-        });
-        Command<DeleteMessagesFailure>(failed =>
-        {
-            // The events stay in the journal but outside the retained range, which no reader is
-            // served from; the next trim or delete deletes them again.
-            _deletingMessages = false;
-            Log.Warning(failed.Cause, "Topic {0} could not delete events through {1} from the journal; retried with the next trim", _topic.Value, failed.ToSequenceNr);
-        });
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(failed =>
-            Log.Warning(failed.Cause, "Topic {0} could not delete its older snapshots; they are deleted after the next one", _topic.Value));
-        Command<ApplyRetention>(_ => ScanForAge());
-        Command<AgeScanned>(OnAgeScanned);
-        Command<AgeScanFailed>(failed =>
-        {
-            _scanningAge = false;
-            Log.Warning(failed.Cause, "Topic {0} could not read its oldest events to apply retention; tried again later", _topic.Value);
-        });
+            case SaveSnapshotSuccess saved:
+                OnStateSaved(saved);
+                return true;
+            case SaveSnapshotFailure failed:
+                OnStateNotSaved(failed);
+                return true;
+            case DeleteMessagesSuccess deleted:
+                _deletingMessages = false;
+                _deletedThrough = Math.Max(_deletedThrough, (ulong)deleted.ToSequenceNr);
+                DeleteEventsBeforeRetained(); // a later change may have moved the oldest retained event on meanwhile
+                return true;
+            case DeleteMessagesFailure failed:
+                // The events stay in the journal but outside the retained range, which no reader is
+                // served from; the next trim or delete deletes them again.
+                _deletingMessages = false;
+                Log.Warning(failed.Cause, "Topic {0} could not delete events through {1} from the journal; retried with the next trim", _topic.Value, failed.ToSequenceNr);
+                return true;
+            case DeleteSnapshotsSuccess:
+                return true;
+            case DeleteSnapshotsFailure failed:
+                Log.Warning(failed.Cause, "Topic {0} could not delete its older snapshots; they are deleted after the next one", _topic.Value);
+                return true;
+            case ApplyRetention:
+                ScanForAge();
+                ScheduleTick(ApplyRetention.Instance, RetentionInterval);
+                return true;
+            case AgeScanned scanned:
+                OnAgeScanned(scanned);
+                return true;
+            case AgeScanFailed failed:
+                _scanningAge = false;
+                Log.Warning(failed.Cause, "Topic {0} could not read its oldest events to apply retention; tried again later", _topic.Value);
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Saves the state of a topic that did not exist, before its first events are persisted.</summary>
