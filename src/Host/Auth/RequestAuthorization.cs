@@ -53,7 +53,7 @@ internal sealed class RequestAuthorization(AuthOptions auth, ValidatedTokens? va
             return FromPrincipal(cached);
         }
 
-        var result = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        var result = await AuthenticateInOwnScopeAsync(context);
         if (result.None)
         {
             return (Grants.Anonymous, null, null);
@@ -66,6 +66,33 @@ internal sealed class RequestAuthorization(AuthOptions auth, ValidatedTokens? va
         }
 
         return FromPrincipal(result.Principal!);
+    }
+
+    /// <summary>
+    /// JwtBearer's handler is resolved from the request's services and keeps its result (the
+    /// principal, the token and its payload) for as long as that scope lives: for a stream, the
+    /// stream's whole life, ~5 KB a stream (docs/benchmarks.md, authorization). Resolved in a scope
+    /// of its own, disposed at once, all of it goes once the grants are read; the check is the same.
+    /// </summary>
+    /// <remarks>With a rate limit by subject on, the authentication middleware has read the token already (into the request's scope): its result is used, not read again.</remarks>
+    private static async Task<AuthenticateResult> AuthenticateInOwnScopeAsync(HttpContext context)
+    {
+        if (context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult is { } earlier)
+        {
+            return earlier;
+        }
+
+        var requestServices = context.RequestServices;
+        await using var scope = requestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        context.RequestServices = scope.ServiceProvider;
+        try
+        {
+            return await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        }
+        finally
+        {
+            context.RequestServices = requestServices;
+        }
     }
 
     private (Grants? Grants, Problem? Refusal, string? Challenge) FromPrincipal(ClaimsPrincipal principal)
