@@ -42,6 +42,7 @@ public sealed class TopicFeed : ReceiveActor, IWithTimers
     private long _idleSince = Environment.TickCount64;
     private bool _idleReported;
     private bool _released;        // the parent has let go of it: it stops once it serves no one
+    private int _ungranted;        // events received from the topic and not yet granted back
 
     public TopicFeed(TopicName topic, IActorRef topics, TopicFeedSettings settings)
     {
@@ -117,6 +118,7 @@ public sealed class TopicFeed : ReceiveActor, IWithTimers
         }
 
         _upstream = Context.Watch(Sender);
+        _ungranted = 0; // a new subscription starts with its whole window
         if (!_known)
         {
             _known = true;
@@ -181,8 +183,14 @@ public sealed class TopicFeed : ReceiveActor, IWithTimers
             _subscribers.Committed(batch, _ring, _epoch, _head);
         }
 
-        // Handed on (or kept for streams that lag): the topic may send as many again.
-        Sender.Tell(GrantCredit.For(events.Count), Self);
+        // Handed on (or kept for streams that lag): the topic may send as many again, granted
+        // in chunks of half the window as a stream grants, not one message per delivery.
+        _ungranted += events.Count;
+        if (_ungranted >= Math.Max(1, _settings.Credit / 2))
+        {
+            Sender.Tell(GrantCredit.For(_ungranted), Self);
+            _ungranted = 0;
+        }
     }
 
     private void OnFellBehind(CatchUpRequired behind)
@@ -277,19 +285,25 @@ public sealed class TopicFeed : ReceiveActor, IWithTimers
     /// <summary>Where a stream starts: decided here when the feed's own position tells, asked of the topic otherwise.</summary>
     private void Resolve(Subscribe subscribe)
     {
-        ResumePlan? plan = subscribe.Start switch
+        var start = subscribe.Start switch
         {
-            StartPosition.Live => new ResumePlan(_head, null),
-            StartPosition.Unusable => new ResumePlan(_head, ResetReason.MalformedId),
-            StartPosition.After { Cursor: var cursor } when cursor.Epoch == _epoch && cursor.Sequence <= _head => new ResumePlan(cursor.Sequence, null),
             // Nothing was ever published (sequence numbers go on across deletes): whatever epoch
             // the id names, the client has missed nothing.
-            StartPosition.After { Cursor.Sequence: 0 } when _head == 0 => new ResumePlan(0, null),
-            _ => null,
+            StartPosition.After { Cursor.Sequence: 0 } when _head == 0 => new StartPosition.After(new EventCursor(_epoch, 0)),
+            _ => subscribe.Start,
         };
-        if (plan is { } known)
+        var resolvedHere = start switch
         {
-            Add(subscribe, known.After, known.Reset);
+            StartPosition.Live or StartPosition.Unusable => true,
+            StartPosition.After { Cursor: var cursor } => cursor.Epoch == _epoch && cursor.Sequence <= _head,
+            _ => false, // the earliest event: only the topic knows what it retains
+        };
+        if (resolvedHere)
+        {
+            // The topic's own rules, against the feed's position. Resolved here, nothing counts as
+            // trimmed: what was trimmed shows as a gap in the stream's journal read, which tells the client.
+            var plan = ResumePlan.Resolve(start, new TopicPosition(_epoch, _head, EarliestRetained: 1));
+            Add(subscribe, plan.After, plan.Reset);
         }
         else
         {
