@@ -40,6 +40,8 @@ ensure_debian_package() { # ensure_debian_package <package> <command that must e
 }
 
 ensure_debian_package chromium /usr/bin/chromium
+# The partition test puts a node in a network namespace of its own (ip netns, ip link, ip route).
+ensure_debian_package iproute2 /usr/sbin/ip
 postgres_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
 [ -n "$postgres_bin" ] || ensure_debian_package postgresql /usr/lib/postgresql/15/bin/pg_ctl
 
@@ -85,15 +87,16 @@ run_tests() { # run_tests <project> <label> [dotnet test arguments]: runs one te
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
+not_cluster="FullyQualifiedName!~EventActors.Host.Tests.ClusterTests&FullyQualifiedName!~EventActors.Host.Tests.ClusterPartitionTests"
 for project in "${test_projects[@]}"; do
   name="$(basename "$project" .csproj)"
   run_tests "$project" "$name"
   # The host's integration tests run against every journal: our SQLite above, then our
   # PostgreSQL, then Akka.Persistence.Sql (on SQLite): users see the same behaviour on each.
-  # ClusterTests run once, above: their nodes are always on PostgreSQL, whatever the variant.
+  # The cluster's tests run once, above: their nodes are always on PostgreSQL, whatever the variant.
   if [ "$name" = "EventActors.Host.Tests" ]; then
-    EVENTACTORS_TEST_JOURNAL=postgres run_tests "$project" "$name.postgres" --filter "FullyQualifiedName!~EventActors.Host.Tests.ClusterTests"
-    EVENTACTORS_TEST_JOURNAL=akka-sql run_tests "$project" "$name.akka-sql" --filter "FullyQualifiedName!~EventActors.Host.Tests.ClusterTests"
+    EVENTACTORS_TEST_JOURNAL=postgres run_tests "$project" "$name.postgres" --filter "$not_cluster"
+    EVENTACTORS_TEST_JOURNAL=akka-sql run_tests "$project" "$name.akka-sql" --filter "$not_cluster"
   fi
 done
 

@@ -99,6 +99,7 @@ internal sealed class EventActorsNode(
         var cluster = Akka.Cluster.Cluster.Get(system);
         _feeds = system.ActorOf(TopicFeeds.Props(topicRegion, FeedSettings, () => cluster.State.Members.Count > 1), "feeds");
         var connectionSupervisor = system.ActorOf(ConnectionSupervisor.Props(), "connections");
+        system.ActorOf(QuarantinedNodeShutdown.Props(), "quarantined-node-shutdown");
         registry.Register<TopicRegion>(topicRegion);
         registry.Register<ConnectionSupervisor>(connectionSupervisor);
         await JoinAsync(system);

@@ -19,12 +19,13 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<ThrowawayPostgres> StartAsync()
+    /// <param name="alsoListenOn">An address to listen on besides loopback (a test network's link), whose network's clients are trusted too.</param>
+    public static async Task<ThrowawayPostgres> StartAsync(string? alsoListenOn = null)
     {
         var directory = Directory.CreateTempSubdirectory("eventactors-pg-").FullName;
         try
         {
-            var connectionString = await Script("start", directory);
+            var connectionString = await Script("start", directory, alsoListenOn is null ? [] : [alsoListenOn]);
             return new ThrowawayPostgres(directory, connectionString);
         }
         catch
@@ -47,10 +48,10 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
     }
 
     /// <summary>Runs <c>scripts/postgres.sh ACTION DIR</c>; returns its last line (the connection string for start and resume).</summary>
-    private static async Task<string> Script(string action, string directory)
+    private static async Task<string> Script(string action, string directory, params string[] more)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { Path.Combine(RepositoryRoot(), "scripts", "postgres.sh"), action, directory })
+        foreach (var argument in new[] { Path.Combine(RepositoryRoot(), "scripts", "postgres.sh"), action, directory }.Concat(more))
         {
             start.ArgumentList.Add(argument);
         }

@@ -13,7 +13,6 @@ public sealed class ClusterTests : IAsyncLifetime
 {
     private const int Nodes = 3;
     private const int EventsPerTopic = 40;
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
     private readonly string _schema = TestPostgres.NewSchema("cluster");
     private readonly List<TempDirectory> _data = [];
     private readonly List<HostProcess> _nodes = [];
@@ -31,8 +30,7 @@ public sealed class ClusterTests : IAsyncLifetime
         })));
         foreach (var node in _nodes)
         {
-            await WaitUntilAsync(async () => (await node.Client.GetJsonAsync("/cluster")).GetProperty("members").EnumerateArray()
-                .Count(member => member.GetProperty("status").GetString() == "up") == Nodes, "every node sees three members up");
+            await ClusterProbe.WaitUntilAsync(async () => (await ClusterProbe.MembersUpAsync(node)).Count == Nodes, "every node sees three members up");
         }
     }
 
@@ -51,7 +49,7 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task Events_published_on_one_node_reach_subscribers_on_the_others_exactly_once_in_order_whoever_owns_the_topic()
     {
         var (a, b, c) = (_nodes[0], _nodes[1], _nodes[2]);
-        var topics = await TopicsOwnedByEveryNodeAsync(a);
+        var topics = await ClusterProbe.TopicsOwnedByEachAsync(a, _nodes);
 
         // On B and C: a stream per topic, and on B one stream of all of them together.
         var streams = new List<(string Topic, SseStream Stream)>();
@@ -130,7 +128,7 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task When_the_membership_changes_mid_burst_no_acknowledged_event_is_lost_and_every_subscriber_sees_each_once_in_order(Change change)
     {
         var (a, b, c) = (_nodes[0], _nodes[1], _nodes[2]);
-        var topics = await TopicsOwnedByEveryNodeAsync(a);
+        var topics = await ClusterProbe.TopicsOwnedByEachAsync(a, _nodes);
         var ownedByC = (await c.Client.GetJsonAsync("/health")).GetProperty("node").GetString();
 
         // Streams on B, which stays; and streams on C, whose clients move to B when C dies,
@@ -182,15 +180,15 @@ public sealed class ClusterTests : IAsyncLifetime
             }
         }
 
-        await WaitUntilAsync(() => Task.FromResult(topics.All(topic => Acknowledged(topic) >= 20)), "20 acknowledged events per topic before the change");
+        await ClusterProbe.WaitUntilAsync(() => Task.FromResult(topics.All(topic => Acknowledged(topic) >= 20)), "20 acknowledged events per topic before the change");
         var joined = await ChangeAsync(change, c);
         var atChange = topics.ToDictionary(topic => topic, Acknowledged);
         // Every topic, those of a node that left too, takes publishes again.
-        await WaitUntilAsync(() => Task.FromResult(topics.All(topic => Acknowledged(topic) >= atChange[topic] + 20)), "20 more acknowledged events per topic after the change");
+        await ClusterProbe.WaitUntilAsync(() => Task.FromResult(topics.All(topic => Acknowledged(topic) >= atChange[topic] + 20)), "20 more acknowledged events per topic after the change");
         if (change is Change.OwnerPaused)
         {
             c.Continue();
-            Assert.Equal(1, await c.WaitForExitAsync(Patience)); // downed: a supervisor starts it again
+            Assert.Equal(1, await c.WaitForExitAsync(ClusterProbe.Patience)); // downed: a supervisor starts it again
         }
 
         await stop.CancelAsync();
@@ -208,7 +206,7 @@ public sealed class ClusterTests : IAsyncLifetime
         {
             // The new node holds shards now (the topics' next start may land there).
             var self = (await joined!.Client.GetJsonAsync("/health")).GetProperty("node").GetString();
-            await WaitUntilAsync(async () => (await a.Client.GetJsonAsync("/cluster")).GetProperty("members").EnumerateArray()
+            await ClusterProbe.WaitUntilAsync(async () => (await a.Client.GetJsonAsync("/cluster")).GetProperty("members").EnumerateArray()
                 .Any(member => member.GetProperty("address").GetString() == self && member.GetProperty("shards") is { ValueKind: System.Text.Json.JsonValueKind.Number } shards && shards.GetInt32() > 0),
                 "the fourth node holds shards");
         }
@@ -251,150 +249,8 @@ public sealed class ClusterTests : IAsyncLifetime
                 var joined = await HostProcess.StartAsync(data.Path, "--journal", "postgres", "--postgres", TestPostgres.ConnectionString,
                     $"--EventActors:PostgresSchema={_schema}", "--cluster-port", $"{HostProcess.FreePort()}", "--seed-nodes", seeds);
                 _nodes.Add(joined);
-                await WaitUntilAsync(async () => (await joined.Client.GetJsonAsync("/health")).GetProperty("cluster").GetString() == "up", "the fourth node is up");
+                await ClusterProbe.WaitUntilAsync(async () => (await joined.Client.GetJsonAsync("/health")).GetProperty("cluster").GetString() == "up", "the fourth node is up");
                 return joined;
-        }
-    }
-
-    /// <summary>Topics, each published to once through <paramref name="node"/>, until every node owns at least one of them.</summary>
-    private async Task<List<string>> TopicsOwnedByEveryNodeAsync(HostProcess node)
-    {
-        var byOwner = new Dictionary<string, string>();
-        var addresses = new List<string>();
-        foreach (var each in _nodes)
-        {
-            addresses.Add((await each.Client.GetJsonAsync("/health")).GetProperty("node").GetString()!);
-        }
-
-        for (var i = 0; byOwner.Count < Nodes; i++)
-        {
-            Assert.True(i < 200, "200 topics and some node owns none of them");
-            var topic = SharedHost.NewTopic("spread");
-            await node.Client.PublishAsync(topic, $"{topic}:1");
-            var owner = (await node.Client.GetJsonAsync($"/topics/{topic}")).GetProperty("owner").GetString()!;
-            Assert.Contains(owner, addresses);
-            byOwner.TryAdd(owner, topic);
-        }
-
-        return [.. byOwner.Values];
-    }
-
-    /// <summary>
-    /// Reads a topic's stream from the start and, whenever it ends or its node stops answering,
-    /// reconnects with Last-Event-ID, to the same node while it answers, else to the next one.
-    /// A reset is a failure here: nothing was deleted or trimmed.
-    /// </summary>
-    private sealed class ResumingReader : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly List<string> _received = [];
-        private readonly Task _reading;
-        private string? _failure;
-        private SseStream? _current;
-        private int _opened;
-
-        public ResumingReader(string topic, HttpClient[] nodes)
-        {
-            Topic = topic;
-            Nodes = nodes;
-            _reading = Task.Run(() => ReadAsync(nodes));
-        }
-
-        public string Topic { get; }
-
-        /// <summary>The nodes it reads from, in order of preference.</summary>
-        public HttpClient[] Nodes { get; }
-
-        /// <summary>Streams it has opened: 1 while its first stream never ended.</summary>
-        public int Opened => Volatile.Read(ref _opened);
-
-        public async Task<List<string>> WaitForSequenceAsync(ulong sequence)
-        {
-            await WaitUntilAsync(() =>
-            {
-                lock (_received)
-                {
-                    Assert.True(_failure is null, _failure);
-                    return Task.FromResult((ulong)_received.Count >= sequence);
-                }
-            }, $"event {sequence} of {Topic} on its stream");
-            lock (_received)
-            {
-                return [.. _received];
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            Volatile.Read(ref _current)?.Response.Dispose(); // aborts the read in progress
-            await _reading;
-            _stop.Dispose();
-        }
-
-        private async Task ReadAsync(HttpClient[] nodes)
-        {
-            string? lastEventId = null;
-            var node = 0;
-            while (!_stop.IsCancellationRequested)
-            {
-                SseStream? stream = null;
-                try
-                {
-                    stream = await SseStream.OpenAsync(nodes[node], $"/topics/{Topic}/stream?from=earliest", lastEventId);
-                    Interlocked.Increment(ref _opened);
-                    Volatile.Write(ref _current, stream);
-                    while (!_stop.IsCancellationRequested)
-                    {
-                        var item = await stream.NextAsync();
-                        if (item.EventType == "eventactors.reset")
-                        {
-                            lock (_received)
-                            {
-                                _failure = $"{Topic}: the stream was reset: {item.Data}";
-                            }
-
-                            return;
-                        }
-
-                        lock (_received)
-                        {
-                            _received.Add(item.Data);
-                        }
-
-                        lastEventId = stream.LastEventId;
-                    }
-                }
-                catch (Exception error) when (error is HttpRequestException or IOException or OperationCanceledException or TimeoutException or ObjectDisposedException)
-                {
-                    if (_stop.IsCancellationRequested)
-                    {
-                        return;
-                    }
-
-                    // The stream ended or its node is gone: the next node, if this one has stopped answering.
-                    if (error is HttpRequestException { InnerException: System.Net.Sockets.SocketException })
-                    {
-                        node = Math.Min(node + 1, nodes.Length - 1);
-                    }
-
-                    await Task.Delay(50); // a refused stream (503) is asked for again, not in a tight loop
-                }
-                finally
-                {
-                    stream?.Response.Dispose();
-                }
-            }
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not within {Patience}: {what}");
-            await Task.Delay(100);
         }
     }
 }

@@ -84,16 +84,24 @@ public sealed partial class HostProcess : IAsyncDisposable
     /// Starts on a given loopback port (0: any free one). A restart on the same port is what a
     /// browser's EventSource, which reconnects to the same URL, needs.
     /// </summary>
-    public static async Task<HostProcess> StartOnPortAsync(string dataDir, int port, params string[] extraArgs)
+    public static Task<HostProcess> StartOnPortAsync(string dataDir, int port, params string[] extraArgs) =>
+        LaunchAsync([], "127.0.0.1", port, dataDir, extraArgs);
+
+    /// <summary>Starts inside <paramref name="network"/>'s namespace, its HTTP on the node's service address there.</summary>
+    public static Task<HostProcess> StartInAsync(IsolatedNetwork network, string dataDir, params string[] extraArgs) =>
+        LaunchAsync(network.Launcher, network.NodeServiceAddress, 0, dataDir, extraArgs);
+
+    private static async Task<HostProcess> LaunchAsync(string[] launcher, string address, int port, string dataDir, string[] extraArgs)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var command = launcher.Append("dotnet").ToArray();
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(HostAssemblyPath());
-        foreach (var argument in new[] { "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir }.Concat(JournalArguments(dataDir)).Concat(extraArgs))
+        foreach (var argument in command.Skip(1).Append(HostAssemblyPath())
+                     .Concat(["--urls", $"http://{address}:{port}", "--data-dir", dataDir]).Concat(JournalArguments(dataDir)).Concat(extraArgs))
         {
             start.ArgumentList.Add(argument);
         }
@@ -178,7 +186,7 @@ public sealed partial class HostProcess : IAsyncDisposable
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    [GeneratedRegex(@"Now listening on: (http://[0-9.]+:\d+)")]
     private static partial Regex ListeningLine();
 
     internal static string HostAssemblyPath()
