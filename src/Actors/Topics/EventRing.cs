@@ -14,7 +14,8 @@ namespace EventActors.Actors.Topics;
 /// (or given by the topic when it pushed the event as it was committed) and kept in the slot, so
 /// every subscriber reading the ring gets the same instance and its frames are encoded once.</para>
 /// <para>The array grows with what the ring holds, doubling up to its capacity: a topic with a
-/// few events costs a few slots, not <see cref="EventRing(int, long)"/>'s capacity.</para>
+/// few events costs a few slots, not <see cref="EventRing(int, long)"/>'s capacity. A quiet
+/// topic shrinks it back (<see cref="ShrinkToNewest"/>): a reader behind reads the journal.</para>
 /// </remarks>
 internal sealed class EventRing
 {
@@ -118,6 +119,26 @@ internal sealed class EventRing
         _slots[_start] = default; // lets go of the payload and the shared event
         _start = (_start + 1) % _slots.Length;
         _count--;
+    }
+
+    /// <summary>
+    /// Keeps only the newest event, in the smallest array: what a quiet topic still holds for the
+    /// readers that are only one event behind. A reader further behind is sent to the journal,
+    /// as for events the ring had evicted; the ring grows again with the next events.
+    /// </summary>
+    public void ShrinkToNewest()
+    {
+        if (_slots.Length <= InitialSlots)
+        {
+            return;
+        }
+
+        var newest = _count > 0 ? _slots[(_start + _count - 1) % _slots.Length] : default;
+        _slots = new Slot[Math.Min(_capacity, InitialSlots)];
+        _start = 0;
+        _count = Math.Min(_count, 1);
+        _slots[0] = newest;
+        _bytes = _count > 0 ? newest.Bytes : 0;
     }
 
     public void Clear()

@@ -40,6 +40,7 @@ public sealed partial class TopicActor : UntypedPersistentActor
     private bool _recovered;
     private List<(object Message, IActorRef Sender)>? _unrecovered; // what reached it while it recovered, to answer should that fail
     private long _lastActive = Environment.TickCount64; // ms: the last publish, subscribe, delete or subscriber leaving
+    private bool _publishedSinceIdleCheck;
 
     public TopicActor(TopicName topic, TopicServices services, TopicSettings settings)
     {
@@ -159,6 +160,7 @@ public sealed partial class TopicActor : UntypedPersistentActor
         {
             case Publish publish:
                 _lastActive = Environment.TickCount64;
+                _publishedSinceIdleCheck = true;
                 _waiting.Add((publish, Sender));
                 StartBatch();
                 return true;
@@ -211,6 +213,15 @@ public sealed partial class TopicActor : UntypedPersistentActor
                 {
                     _waiting.TrimExcess(); // a quiet topic keeps no array for publishes that are not coming
                 }
+
+                if (!_publishedSinceIdleCheck && _batch is null)
+                {
+                    // Nothing published for a whole interval: the ring goes back to the newest
+                    // event, so a topic costs what it holds now, not what its busiest minute needed.
+                    _ring.ShrinkToNewest();
+                }
+
+                _publishedSinceIdleCheck = false;
 
                 ScheduleTick(IdleCheck.Instance, IdleCheckInterval);
                 return true;

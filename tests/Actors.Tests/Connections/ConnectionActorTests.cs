@@ -442,6 +442,38 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         stream.Reader.AssertNothingMoreWritten(); // no reset: nothing was lost
     }
 
+    [Fact]
+    public async Task A_topic_actor_that_stops_in_the_middle_of_a_catch_up_and_starts_again_costs_the_stream_no_event()
+    {
+        var epoch = await AppendAsync(Orders, 10);
+        var secondPage = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _journal.BeforeRead = after => after == 3 ? secondPage.Task : Task.CompletedTask;
+        var stream = Open(StartPosition.Earliest.Instance);
+        var first = await stream.SubscribedAsync(epoch, after: 0);
+        first.Send(stream.Actor, new CatchUpRequired(Orders, epoch, 0, 10));
+        await stream.ReadEventsAsync(epoch, 1, 3); // the first page; the second is being read
+
+        // The topic passivates (or its shard moves) now, and two more events are committed
+        // before its next actor starts.
+        first.Ref.Tell(PoisonPill.Instance);
+        await Sqlite.AppendAsync(new AppendRequest(Orders, ExpectedHead: 10, [new NewEvent(Encoding.UTF8.GetBytes("event 11")), new NewEvent(Encoding.UTF8.GetBytes("event 12"))]) { ExpectedEpoch = epoch });
+        secondPage.SetResult();
+
+        // The stream subscribes again from exactly where its client is, and the new actor (head 12,
+        // nothing in its ring yet) sends it to the journal for the rest.
+        var again = stream.ExpectSubscribe(Orders);
+        var position = Assert.IsType<StartPosition.After>(again.Start).Cursor;
+        Assert.Equal(epoch, position.Epoch);
+        var second = stream.Subscribed(Orders, epoch, after: position.Sequence);
+        stream.ExpectInitialCredit(second);
+        second.Send(stream.Actor, new CatchUpRequired(Orders, epoch, position.Sequence, 12));
+
+        await stream.ReadEventsAsync(epoch, 4, 12); // every event once, in order
+        Assert.Equal(new CaughtUp(stream.Actor, epoch, 12), second.FishForMessage<CaughtUp>(_ => true));
+        stream.Settle();
+        stream.Reader.AssertNothingMoreWritten(); // no reset, no duplicate
+    }
+
     // ---- How a stream ends ----------------------------------------------------------------------
 
     [Fact]

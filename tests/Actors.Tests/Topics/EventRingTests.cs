@@ -53,6 +53,38 @@ public sealed class EventRingTests
     }
 
     [Fact]
+    public void Shrunk_back_the_ring_keeps_its_newest_event_in_one_slot_and_grows_again_with_the_next()
+    {
+        var ring = RingOf(capacity: 64, first: 1, last: 40);
+        Assert.Equal(64, ring.Allocated);
+
+        ring.ShrinkToNewest();
+
+        Assert.Equal((1, 1, 40UL, 40UL), (ring.Allocated, ring.Count, ring.OldestSequence, ring.NewestSequence));
+        Assert.Equal(SizeOf(Event(40)), ring.Bytes);
+        Assert.False(ring.CanServeAfter(38)); // further behind: the journal
+        Assert.Equal([40UL], Sequences(ring.After(39, int.MaxValue)));
+
+        for (ulong sequence = 41; sequence <= 45; sequence++)
+        {
+            ring.Add(Event(sequence));
+        }
+
+        Assert.Equal([41UL, 42UL, 43UL, 44UL, 45UL], Sequences(ring.After(40, int.MaxValue)));
+        Assert.Equal(8, ring.Allocated);
+    }
+
+    [Fact]
+    public void An_empty_ring_shrinks_to_nothing_held()
+    {
+        var ring = new EventRing(16);
+        ring.ShrinkToNewest();
+        Assert.Equal((0, 0L), (ring.Count, ring.Bytes));
+        ring.Add(Event(7));
+        Assert.Equal(7UL, ring.NewestSequence);
+    }
+
+    [Fact]
     public void A_full_ring_evicts_its_oldest_event_for_each_new_one()
     {
         var ring = RingOf(capacity: 3, first: 1, last: 10);

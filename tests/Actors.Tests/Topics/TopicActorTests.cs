@@ -114,6 +114,58 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     }
 
     [Fact]
+    public void A_topic_that_grew_its_ring_and_shrank_it_back_while_quiet_still_resumes_readers_exactly()
+    {
+        // Idle checks every 100 ms; a live subscriber keeps the topic from passivating.
+        var topic = StartTopic(Settings(ringSize: 64, idle: TimeSpan.FromMilliseconds(200)));
+        var live = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, live.Ref, StartPosition.Live.Instance, Credit: 1000));
+        var epoch = live.ExpectMsg<Subscribed>().Epoch;
+        PublishAndExpect(topic, 50);
+
+        Subscribed SubscribeAfter(Akka.TestKit.TestProbe reader, ulong after)
+        {
+            topic.Tell(new Subscribe(Topic, reader.Ref, new StartPosition.After(new EventCursor(epoch, after)), Credit: 100));
+            return reader.ExpectMsg<Subscribed>();
+        }
+
+        // Grown: a reader ten events behind is served from memory.
+        var early = CreateTestProbe();
+        SubscribeAfter(early, 40);
+        Assert.Equal(Enumerable.Range(41, 10).Select(i => (ulong)i), early.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
+
+        // Quiet: the ring goes back to its newest event, and the same reader is sent to the journal
+        // for exactly what it misses (asked again until the shrink has come).
+        var reader = CreateTestProbe();
+        AwaitAssert(() =>
+        {
+            reader = CreateTestProbe();
+            SubscribeAfter(reader, 40);
+            var catchUp = reader.ExpectMsg<CatchUpRequired>();
+            Assert.Equal((40UL, 50UL), (catchUp.After, catchUp.Through));
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
+
+        // One event behind is still served from memory.
+        var oneBehind = CreateTestProbe();
+        SubscribeAfter(oneBehind, 49);
+        Assert.Equal([50UL], oneBehind.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
+
+        // Caught up from the journal, the reader goes on with the next event, and the ring grows again.
+        topic.Tell(new CaughtUp(reader.Ref, epoch, 50));
+        PublishAndExpect(topic, 10);
+        var delivered = new List<ulong>();
+        while (delivered.Count < 10)
+        {
+            delivered.AddRange(reader.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
+        }
+
+        Assert.Equal(Enumerable.Range(51, 10).Select(i => (ulong)i), delivered);
+        var late = CreateTestProbe();
+        SubscribeAfter(late, 52);
+        Assert.Equal(Enumerable.Range(53, 8).Select(i => (ulong)i), late.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public void Every_subscriber_up_to_date_receives_the_same_encoded_events()
     {
         var topic = StartTopic();
