@@ -104,15 +104,7 @@ public sealed class ClusterPartitionTests : IAsyncLifetime
 
         // Streams on B, which is on the majority's side, and on C, whose clients go to B once C
         // is gone, resuming with Last-Event-ID.
-        var readers = topics.SelectMany(topic => new[]
-        {
-            new ResumingReader(topic, [b.Client]),
-            new ResumingReader(topic, [c.Client, b.Client]),
-        }).ToList();
-        foreach (var reader in readers)
-        {
-            await reader.WaitForSequenceAsync(1);
-        }
+        var readers = await ResumingReader.OnBothAsync(topics, stays: b, goes: c);
 
         // Publishers on both sides, on every topic: C's go on publishing through C while it
         // answers, so that C's topics have two would-be writers once the majority re-homes them.
@@ -128,8 +120,27 @@ public sealed class ClusterPartitionTests : IAsyncLifetime
 
         await _network.PartitionAsync();
 
-        // Keep-majority: A and B down C, and every topic takes publishes again.
-        await ClusterProbe.WaitUntilAsync(async () => !(await ClusterProbe.MembersUpAsync(a)).Contains(cAddress), "A no longer counts C as a member");
+        // Keep-majority: A and B down C and start its topics anew on one of them. (Until then a
+        // topic's description waits for its unreachable owner and answers 503.)
+        await ClusterProbe.WaitUntilAsync(async () =>
+        {
+            foreach (var topic in ownedByC)
+            {
+                var described = await a.Client.GetAsync($"/topics/{topic}");
+                if (!described.IsSuccessStatusCode)
+                {
+                    return false;
+                }
+
+                var owner = System.Text.Json.JsonDocument.Parse(await described.Content.ReadAsStringAsync()).RootElement.GetProperty("owner").GetString();
+                if (owner is null || owner == cAddress)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, "A and B re-homed C's topics");
         if (cut is Cut.BothSidesSeeIt)
         {
             // C, alone, downs itself and exits 1: its supervisor would start it again.
@@ -137,10 +148,11 @@ public sealed class ClusterPartitionTests : IAsyncLifetime
         }
         else
         {
-            // C's topics now have a writer on each side: C's publishers still get answers from C.
-            var downed = ownedByC.ToDictionary(topic => topic, topic => acknowledged.By(topic, "c"));
-            await ClusterProbe.WaitUntilAsync(() => Task.FromResult(ownedByC.All(topic => acknowledged.By(topic, "c") >= downed[topic] + 10)),
-                "10 more events acknowledged by C on its topics after A and B downed it");
+            // C's topics have a writer on each side now, and both sides' publishers get answers.
+            var rehomed = ownedByC.ToDictionary(topic => topic, topic => (A: acknowledged.By(topic, "a"), C: acknowledged.By(topic, "c")));
+            await ClusterProbe.WaitUntilAsync(() => Task.FromResult(ownedByC.All(topic =>
+                    acknowledged.By(topic, "a") >= rehomed[topic].A + 10 && acknowledged.By(topic, "c") >= rehomed[topic].C + 10)),
+                "10 more events acknowledged on each side of the cut on C's topics, once re-homed");
             await _network.HealAsync();
             Assert.Equal(1, await c.WaitForExitAsync(ClusterProbe.Patience));
             Assert.Contains("quarantined this node", c.Output); // told by the others, not its own failure detector

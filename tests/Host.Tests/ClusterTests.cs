@@ -133,15 +133,7 @@ public sealed class ClusterTests : IAsyncLifetime
 
         // Streams on B, which stays; and streams on C, whose clients move to B when C dies,
         // resuming with Last-Event-ID as a browser behind a load balancer would.
-        var readers = topics.SelectMany(topic => new[]
-        {
-            new ResumingReader(topic, [b.Client]),
-            new ResumingReader(topic, [c.Client, b.Client]),
-        }).ToList();
-        foreach (var reader in readers)
-        {
-            await reader.WaitForSequenceAsync(1);
-        }
+        var readers = await ResumingReader.OnBothAsync(topics, stays: b, goes: c);
 
         // Publishers on A: each event with its own idempotency key, retried until acknowledged,
         // so that every event is committed once whatever the outages say.

@@ -25,6 +25,26 @@ internal sealed class ResumingReader : IAsyncDisposable
 
     public string Topic { get; }
 
+    /// <summary>
+    /// For each topic, a reader on <paramref name="stays"/> and one on <paramref name="goes"/> that
+    /// moves to <paramref name="stays"/> once <paramref name="goes"/> stops answering (a browser
+    /// behind a load balancer); returned once each has the topic's first event.
+    /// </summary>
+    public static async Task<List<ResumingReader>> OnBothAsync(IEnumerable<string> topics, HostProcess stays, HostProcess goes)
+    {
+        var readers = topics.SelectMany(topic => new[]
+        {
+            new ResumingReader(topic, [stays.Client]),
+            new ResumingReader(topic, [goes.Client, stays.Client]),
+        }).ToList();
+        foreach (var reader in readers)
+        {
+            await reader.WaitForSequenceAsync(1);
+        }
+
+        return readers;
+    }
+
     /// <summary>The nodes it reads from, in order of preference.</summary>
     public HttpClient[] Nodes { get; }
 
