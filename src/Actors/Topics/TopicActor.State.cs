@@ -25,6 +25,7 @@ public sealed partial class TopicActor
     private bool _deletingMessages;
     private bool _scanningAge;
     private bool _ageBacklog;           // the last age scan found a whole page old: scan again once it is trimmed
+    private long _ageTrimDue;           // UTC ticks before which no retained event can be too old (0: not known)
 
     /// <summary>The messages of the topic's state; false when <paramref name="message"/> is not one of them.</summary>
     private bool OnStateCommand(object message)
@@ -131,6 +132,13 @@ public sealed partial class TopicActor
             return; // busy, or nothing retained: the next tick looks again
         }
 
+        if (_services.Time.GetUtcNow().UtcTicks < _ageTrimDue)
+        {
+            // Nothing retained is old enough yet: with a million topics a read per topic per tick
+            // would be a sweep of every topic each minute, for nothing.
+            return;
+        }
+
         _scanningAge = true;
         var from = State.FirstRetained - 1;
         _services.History.ReadAsync(_topic, from, _head, AgeScanPage).PipeTo(Self,
@@ -152,6 +160,9 @@ public sealed partial class TopicActor
         // when every event in it is old (the next tick goes on from there).
         var keepFrom = young?.Sequence ?? (scanned.Events.Count > 0 ? scanned.Events[^1].Sequence + 1 : State.FirstRetained);
         _ageBacklog = young is null && scanned.Events.Count == AgeScanPage;
+        // The oldest event kept is the young one; the events after it are younger still, and the
+        // retained range only moves on to younger ones: none is too old before this.
+        _ageTrimDue = young is null ? 0 : (young.Timestamp + maxAge).UtcTicks;
         Trim(keepFrom);
     }
 

@@ -397,6 +397,29 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     }
 
     [Fact]
+    public async Task Age_retention_that_found_nothing_old_yet_still_trims_once_the_oldest_event_is_too_old()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var topic = StartTopic(Settings(retention: new Retention { MaxAge = TimeSpan.FromHours(1) }), time: clock);
+        var readsBefore = _journal.ReadsAfter.Count; // its recovery's
+        PublishAndExpect(topic, 2);
+
+        // A scan finds both young: the topic skips its scans until the oldest may be too old.
+        var deadline = DateTime.UtcNow + DefaultTimeout;
+        while (_journal.ReadsAfter.Count == readsBefore)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no age scan read the journal");
+            await Task.Yield();
+        }
+
+        clock.Advance(TimeSpan.FromHours(2));
+        while ((await StatusAsync(topic)).FirstSequence != 3)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the old events were not trimmed");
+        }
+    }
+
+    [Fact]
     public async Task A_second_topic_actor_for_the_same_topic_is_fenced_and_never_acknowledges_a_write()
     {
         var first = StartTopic();
