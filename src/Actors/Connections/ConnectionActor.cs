@@ -18,10 +18,14 @@ namespace EventActors.Actors.Connections;
 /// <remarks>
 /// <para>There is one connection actor per open stream, so what each one carries is kept small
 /// (docs/benchmarks.md, idle connections): an <see cref="UntypedActor"/> whose two states are
-/// methods (a <c>ReceiveActor</c> builds its handler lists per instance); no stash (topics are
+/// methods (a <c>ReceiveActor</c> builds its handler lists per instance) chosen by a flag, not
+/// <c>Become</c> (each <c>Become</c> of an untyped actor allocates three objects, and a second
+/// behaviour moves Akka's per-actor state from one field to a stack); no stash (topics are
 /// subscribed with no credit and granted it only once every topic has answered, so nothing but
 /// answers can arrive before); the heartbeat is one tick told by the scheduler, not an
-/// <c>IWithTimers</c> timer table.</para>
+/// <c>IWithTimers</c> timer table; no death watch of the actors that feed it (they tell it
+/// <see cref="SubscriptionEnded"/> as they stop), so only the one actor that feeds it watches
+/// it, which Akka keeps in a single field instead of three dictionaries.</para>
 /// <para>A flush that cannot complete at once runs in <c>RunTask</c>, which holds the mailbox
 /// until the bytes are with the transport: that is the back-pressure, and stopping (a system
 /// message) still gets through meanwhile. Journal reads are not awaited in the actor: they come
@@ -41,6 +45,7 @@ public sealed partial class ConnectionActor : UntypedActor
     private readonly int[] _unreturnedCredit;         // per topic: events written since the last grant
     private List<(int Topic, ResetReason Reason)>? _pendingResets; // rare: only resets learnt while subscribing
     private int _awaitingSubscriptions;
+    private bool _live;                               // every topic has answered: Live, not Subscribing
     private DateTimeOffset _lastWrite;                // the scheduler's time at the last flush
 
     public ConnectionActor(StreamRequest request, PipeWriter output, IActorRef topics, TopicHistory history,
@@ -93,11 +98,21 @@ public sealed partial class ConnectionActor : UntypedActor
         _lifetime.End();
     }
 
-    protected override void OnReceive(object message) => Subscribing(message);
+    protected override void OnReceive(object message)
+    {
+        if (_live)
+        {
+            Live(message);
+        }
+        else
+        {
+            Subscribing(message);
+        }
+    }
 
     /// <summary>
     /// Waiting for every topic to answer <see cref="Subscribe"/>. Topics push nothing meanwhile (no
-    /// credit), so the only messages are answers, resets, a topic actor's end and heartbeats.
+    /// credit), so the only messages are answers, resets, a subscription's end and heartbeats.
     /// </summary>
     private void Subscribing(object message)
     {
@@ -113,8 +128,8 @@ public sealed partial class ConnectionActor : UntypedActor
                 _positions[index] = new EventCursor(reset.Epoch, reset.After);
                 (_pendingResets ??= []).Add((index, reset.Reason));
                 break;
-            case Terminated terminated:
-                if (OnTopicActorTerminated(terminated))
+            case SubscriptionEnded:
+                if (OnSubscriptionEnded(Sender))
                 {
                     _awaitingSubscriptions++; // it answered once; its successor will answer again
                 }
@@ -160,8 +175,8 @@ public sealed partial class ConnectionActor : UntypedActor
             case Subscribed subscribed:
                 OnResubscribed(subscribed);
                 break;
-            case Terminated terminated:
-                OnTopicActorTerminated(terminated);
+            case SubscriptionEnded:
+                OnSubscriptionEnded(Sender);
                 break;
             case HeartbeatTick:
                 OnHeartbeat();
@@ -198,7 +213,7 @@ public sealed partial class ConnectionActor : UntypedActor
             }
 
             _pendingResets = null;
-            Context.Become(Live);
+            _live = true;
             Flush(AfterFlush.Nothing); // the retry field and any reset, at once
             foreach (var topicActor in _topicActors)
             {
@@ -234,12 +249,12 @@ public sealed partial class ConnectionActor : UntypedActor
         Sender.Tell(GrantCredit.For(_settings.Credit), Self);
     }
 
-    /// <summary>A topic actor stopped (it failed, or was replaced): subscribes again from our exact position. False when it was not one of ours.</summary>
-    private bool OnTopicActorTerminated(Terminated terminated)
+    /// <summary>A topic actor or feed stopped (it failed, or was replaced): subscribes again from our exact position. False when it was not one of ours.</summary>
+    private bool OnSubscriptionEnded(IActorRef ended)
     {
         // Equal, not the same object: Akka promises equality by path and uid, and a reference to
         // a remote actor can be a fresh object each time.
-        var index = Array.FindIndex(_topicActors, actor => ActorRefComparer.Instance.Equals(terminated.ActorRef, actor));
+        var index = Array.FindIndex(_topicActors, actor => ActorRefComparer.Instance.Equals(ended, actor));
         if (index < 0)
         {
             return false;
@@ -262,7 +277,7 @@ public sealed partial class ConnectionActor : UntypedActor
     {
         var index = _request.Topics.IndexOf(subscribed.Topic);
         _positions[index] = new EventCursor(subscribed.Epoch, subscribed.After);
-        _topicActors[index] = Context.Watch(Sender);
+        _topicActors[index] = Sender; // not watched: it tells us SubscriptionEnded as it stops
         _unreturnedCredit[index] = 0; // a new subscription starts with its whole window
         return index;
     }

@@ -59,6 +59,7 @@ public sealed class TopicFeed : ReceiveActor, IWithTimers
         Receive<TopicReset>(OnReset);
         Receive<StartResolved>(OnStartResolved);
         Receive<SubscribeRejected>(OnRejected);
+        Receive<SubscriptionEnded>(_ => { }); // a topic on this node saying it stops: our watch of it says so too
 
         // From this node's streams.
         Receive<Subscribe>(OnSubscribe);
@@ -89,6 +90,14 @@ public sealed class TopicFeed : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _upstream?.Tell(new Unsubscribe(Self), Self);
+
+        // Our streams do not watch us (SubscriptionEnded says why): they learn here that they
+        // must subscribe again. Those not yet answered ask again at their next heartbeat.
+        var ended = new SubscriptionEnded(_topic);
+        foreach (var subscriber in _subscribers.All)
+        {
+            subscriber.Tell(ended, Self);
+        }
     }
 
     private bool Unused => _subscribers.Count == 0 && _awaitingTopic.Count == 0 && _resolving.Count == 0;

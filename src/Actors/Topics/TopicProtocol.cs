@@ -93,6 +93,16 @@ public sealed record TopicReset(TopicName Topic, TopicEpoch Epoch, ulong After, 
 public sealed record Unsubscribe(IActorRef Subscriber) : IDeadLetterSuppression, ITopicProtocol;
 
 /// <summary>
+/// Told by a topic actor or a feed, as it stops, to each subscriber on its own node: the
+/// subscription is over, subscribe again. A stream learns it this way instead of watching what
+/// feeds it, because a watch in each direction turns each of thousands of idle connection actors'
+/// death-watch state from one field into three dictionaries (~600 B a stream). Never sent across
+/// the network (a remote subscriber, a feed, watches its topic: its node may die), so not part of
+/// <see cref="ITopicProtocol"/>.
+/// </summary>
+public sealed record SubscriptionEnded(TopicName Topic) : IDeadLetterSuppression;
+
+/// <summary>
 /// Where would <paramref name="Subscriber"/> start from <paramref name="Start"/>? Asked of the
 /// topic by a node's <see cref="TopicFeed"/> when it cannot tell by itself (the client asked for
 /// the earliest event, or resumes from another epoch or from past what the feed has seen): the

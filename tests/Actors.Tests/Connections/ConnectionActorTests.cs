@@ -273,6 +273,7 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         // and the one event owed to the old actor is not carried over.
         topic.Send(stream.Actor, DeliveryOf(Orders, Epoch, 5, 5));
         await stream.ReadEventsAsync(Epoch, 5, 5);
+        topic.Send(stream.Actor, new SubscriptionEnded(Orders)); // what a topic actor tells its local streams as it stops
         topic.Ref.Tell(PoisonPill.Instance);
         stream.ExpectSubscribe(Orders);
         var successor = stream.Subscribed(Orders, Epoch, after: 5);
@@ -429,6 +430,7 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         first.Send(stream.Actor, DeliveryOf(Orders, Epoch, 1, 3));
         await stream.ReadEventsAsync(Epoch, 1, 3);
 
+        first.Send(stream.Actor, new SubscriptionEnded(Orders)); // what a topic actor tells its local streams as it stops
         first.Ref.Tell(PoisonPill.Instance);
 
         var again = stream.ExpectSubscribe(Orders);
@@ -570,6 +572,7 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
         topicActor.Send(stream.Actor, DeliveryOf(Orders, Epoch, 4, 4));
         await stream.ReadEventAsync($"{Epoch}-4", "event 4");
         Watch(topicActor.Ref);
+        topicActor.Send(stream.Actor, new SubscriptionEnded(Orders)); // what a topic actor tells its local streams as it stops
         Sys.Stop(topicActor.Ref);
         ExpectTerminated(topicActor.Ref);
 

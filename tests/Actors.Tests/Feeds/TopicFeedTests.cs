@@ -184,6 +184,17 @@ public sealed class TopicFeedTests() : SqliteJournalTest("topic-feeds", TopicSha
     }
 
     [Fact]
+    public async Task A_feed_that_stops_tells_its_streams_so_that_they_subscribe_again()
+    {
+        await StartAsync();
+        var (probe, _, feed) = Subscribe(StartPosition.Live.Instance);
+        Watch(feed);
+        feed.Tell(PoisonPill.Instance);
+        ExpectTerminated(feed);
+        probe.ExpectMsg(new SubscriptionEnded(Topic)); // streams do not watch their feed
+    }
+
+    [Fact]
     public async Task A_feed_nobody_reads_any_more_stops_and_leaves_its_topic()
     {
         await StartAsync(linger: TimeSpan.FromMilliseconds(100));

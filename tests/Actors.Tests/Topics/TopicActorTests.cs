@@ -232,6 +232,7 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         var subscribed = subscriber.ExpectMsg<Subscribed>();
         topic.Tell(HandOff.Passivation);
         ExpectTerminated(topic);
+        subscriber.ExpectMsg(new SubscriptionEnded(Topic)); // told as it stopped: a local subscriber does not watch it
 
         topic = StartTopic();
         topic.Tell(new Subscribe(Topic, subscriber.Ref, new StartPosition.After(new EventCursor(subscribed.Epoch, 0)), Credit: 10));
