@@ -64,10 +64,16 @@ public sealed partial class ConnectionActor : UntypedActor
         _awaitingSubscriptions = request.Topics.Count;
     }
 
+    /// <summary>
+    /// One per stream, kept by its actor for life, so it shares one <see cref="Deploy"/> (<c>WithMailbox</c>
+    /// makes one per call, and <c>Props.Create</c> an expression tree) and names the arguments in
+    /// the constructor's order.
+    /// </summary>
     public static Props Props(StreamRequest request, PipeWriter output, IActorRef topics, TopicHistory history,
         ConnectionSettings settings, CancellationToken aborted, StreamLifetime lifetime) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(request, output, topics, history, settings, aborted, lifetime))
-            .WithMailbox(CompactMailbox.Id); // one per stream: an empty mailbox must cost next to nothing
+        new(Deployment, typeof(ConnectionActor), request, output, topics, history, settings, aborted, lifetime);
+
+    private static readonly Deploy Deployment = Deploy.None.WithMailbox(CompactMailbox.Id); // one per stream: an empty mailbox must cost next to nothing
 
     protected override void PreStart()
     {
