@@ -22,7 +22,7 @@ namespace EventActors.Actors.Connections;
 /// <c>Become</c> (each <c>Become</c> of an untyped actor allocates three objects, and a second
 /// behaviour moves Akka's per-actor state from one field to a stack); no stash (topics are
 /// subscribed with no credit and granted it only once every topic has answered, so nothing but
-/// answers can arrive before); the heartbeat is one tick told by the scheduler, not an
+/// answers can arrive before); the heartbeat is one repeating tick of the scheduler, not an
 /// <c>IWithTimers</c> timer table; no death watch of the actors that feed it (they tell it
 /// <see cref="SubscriptionEnded"/> as they stop), so only the one actor that feeds it watches
 /// it, which Akka keeps in a single field instead of three dictionaries.</para>
@@ -91,11 +91,12 @@ public sealed partial class ConnectionActor : UntypedActor
         }
 
         _lastWrite = Context.System.Scheduler.Now;
-        ScheduleHeartbeat(_settings.HeartbeatInterval);
+        StartHeartbeats(_settings.HeartbeatInterval);
     }
 
     protected override void PostStop()
     {
+        _heartbeats?.Cancel(); // it repeats: left running, it would tick for ever
         foreach (var topicActor in _topicActors)
         {
             topicActor?.Tell(new Unsubscribe(Self), Self);
