@@ -84,6 +84,9 @@ internal static class IdleCoordinator
                 Hold = IdleHoldCounts.Sum(held.Select(h => h.Hold)),
                 ServerBefore = serverBefore,
                 ServerAfter = serverAfter,
+                ServerHoldMax = server is { } sampler && serverAfter is { } settled && serverAtEnd is { } end
+                    ? sampler.Samples.Where(s => s.Micros >= settled.Micros && s.Micros <= end.Micros).MaxBy(s => s.RssKiB)
+                    : null,
                 GeneratorGrowthKiB = held.All(h => h.GeneratorGrowthKiB is not null) ? held.Sum(h => h.GeneratorGrowthKiB!.Value) : null,
                 GeneratorProcesses = processes,
                 Processes = new ProcessFigures

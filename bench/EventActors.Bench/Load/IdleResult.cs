@@ -32,6 +32,13 @@ internal sealed record IdleResult
 
     public ProcessSampler.Sample? ServerAfter { get; init; }
 
+    /// <summary>
+    /// The server's largest reading from the settled sample to the hold's end: the figure for
+    /// holding the streams. The run's maximum (<see cref="ProcessFigures"/>) also covers the
+    /// connecting before and the closing of every stream after, when the generators exit.
+    /// </summary>
+    public ProcessSampler.Sample? ServerHoldMax { get; init; }
+
     /// <summary>Generator RSS from before connecting to settled, summed over the generator processes; null if unread.</summary>
     public long? GeneratorGrowthKiB { get; init; }
 
@@ -63,6 +70,7 @@ internal sealed record IdleResult
         // Several server processes: their RSS with the pages of the files they all map counted once.
         report.Set("serverRssFilesOnceBeforeMiB", ServerBefore is { } fb ? fb.FilesOnceKiB / 1024.0 : null, 1);
         report.Set("serverRssFilesOnceAfterMiB", ServerAfter is { } fa ? fa.FilesOnceKiB / 1024.0 : null, 1);
+        report.Set("serverRssHoldMaxMiB", ServerHoldMax is { } hm ? hm.RssKiB / 1024.0 : null, 1);
         report.Set("generatorBytesPerConnection", generatorPerConnection, 0);
         report.Set("open", Hold.Open);
         report.Set("dropped", Hold.Dropped);
@@ -78,7 +86,9 @@ internal sealed record IdleResult
                         ? $"; with the files they all map counted once, {sb.FilesOnceKiB / 1024.0:F1} MiB before, {sa.FilesOnceKiB / 1024.0:F1} MiB with the streams open"
                         : ""));
         report.Line($"  generator: {(generatorPerConnection is { } g ? $"{g:N0}" : "-")} bytes of RSS per connection");
-        report.Line($"  hold:     {Hold.Open:N0} open at the end, {Hold.Dropped:N0} closed by the server, {Hold.Heartbeats:N0} heartbeats (comments) received");
+        report.Line($"  hold:     {Hold.Open:N0} open at the end, {Hold.Dropped:N0} closed by the server, {Hold.Heartbeats:N0} heartbeats (comments) received" +
+                    (ServerHoldMax is { } held ? $"; server RSS max while holding {held.RssKiB / 1024.0:F1} MiB" +
+                        (held.FilesOnceKiB != held.RssKiB ? $" ({held.FilesOnceKiB / 1024.0:F1} MiB with the files counted once)" : "") : ""));
         return report;
     }
 }
