@@ -97,7 +97,10 @@ internal sealed class EventActorsNode(
             SnapshotEvery: Options.SnapshotEvery);
         var topicRegion = await TopicSharding.StartAsync(system, services, topicSettings, Options.Cluster.Shards);
         var cluster = Akka.Cluster.Cluster.Get(system);
-        _feeds = system.ActorOf(TopicFeeds.Props(topicRegion, FeedSettings, () => cluster.State.Members.Count > 1), "feeds");
+        // Streams go straight to the region only while this node is the one member: a topic is
+        // then on this node, and tells its streams when it stops (they do not watch it). A node
+        // that has not joined yet may be joining others, whose topics are remote: through a feed.
+        _feeds = system.ActorOf(TopicFeeds.Props(topicRegion, FeedSettings, () => !IsAlone(cluster)), "feeds");
         var connectionSupervisor = system.ActorOf(ConnectionSupervisor.Props(), "connections");
         system.ActorOf(QuarantinedNodeShutdown.Props(), "quarantined-node-shutdown");
         registry.Register<TopicRegion>(topicRegion);
@@ -115,6 +118,9 @@ internal sealed class EventActorsNode(
         // Then the journal commits every write it accepted, while the topics can still be told.
         shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-journal", CloseJournalAsync);
     }
+
+    private static bool IsAlone(Akka.Cluster.Cluster cluster) =>
+        cluster.State.Members is { Count: 1 } members && members.First().Address.Equals(cluster.SelfAddress);
 
     /// <summary>
     /// A feed keeps a ring like its topic's, and lets its topic have one stream's window of credit

@@ -457,6 +457,7 @@ public sealed class ConnectionActorTests() : SqliteJournalTest("connection-actor
 
         // The topic passivates (or its shard moves) now, and two more events are committed
         // before its next actor starts.
+        first.Send(stream.Actor, new SubscriptionEnded(Orders)); // what a topic actor tells its local streams as it stops
         first.Ref.Tell(PoisonPill.Instance);
         await Sqlite.AppendAsync(new AppendRequest(Orders, ExpectedHead: 10, [new NewEvent(Encoding.UTF8.GetBytes("event 11")), new NewEvent(Encoding.UTF8.GetBytes("event 12"))]) { ExpectedEpoch = epoch });
         secondPage.SetResult();
