@@ -81,10 +81,46 @@ internal sealed class ResumingReader : IAsyncDisposable
         var node = 0;
         while (!_stop.IsCancellationRequested)
         {
+            // A stream is asked for until a node takes it (a 503 while the topic's shard is
+            // re-homed; the next node once this one stops answering), within the tests' patience.
             SseStream? stream = null;
             try
             {
-                stream = await SseStream.OpenAsync(nodes[node], $"/topics/{Topic}/stream?from=earliest", lastEventId);
+                await ClusterProbe.WaitUntilAsync(async () =>
+                {
+                    try
+                    {
+                        stream = await SseStream.OpenAsync(nodes[node], $"/topics/{Topic}/stream?from=earliest", lastEventId);
+                        return true;
+                    }
+                    catch (Exception error) when (error is HttpRequestException or IOException or OperationCanceledException)
+                    {
+                        if (error.InnerException is System.Net.Sockets.SocketException)
+                        {
+                            node = Math.Min(node + 1, nodes.Length - 1);
+                        }
+
+                        return _stop.IsCancellationRequested;
+                    }
+                }, $"a node takes {Topic}'s stream again");
+            }
+            catch (Xunit.Sdk.XunitException refused)
+            {
+                lock (_received)
+                {
+                    _failure = refused.Message;
+                }
+
+                return;
+            }
+
+            if (stream is null)
+            {
+                return; // stopped while asking
+            }
+
+            try
+            {
                 Interlocked.Increment(ref _opened);
                 Volatile.Write(ref _current, stream);
                 while (!_stop.IsCancellationRequested)
@@ -110,22 +146,11 @@ internal sealed class ResumingReader : IAsyncDisposable
             }
             catch (Exception error) when (error is HttpRequestException or IOException or OperationCanceledException or TimeoutException or ObjectDisposedException)
             {
-                if (_stop.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                // The stream ended or its node is gone: the next node, if this one has stopped answering.
-                if (error is HttpRequestException { InnerException: System.Net.Sockets.SocketException })
-                {
-                    node = Math.Min(node + 1, nodes.Length - 1);
-                }
-
-                await Task.Delay(50); // a refused stream (503) is asked for again, not in a tight loop
+                // The stream ended (its node stopped it, or is gone): asked for again above.
             }
             finally
             {
-                stream?.Response.Dispose();
+                stream.Response.Dispose();
             }
         }
     }

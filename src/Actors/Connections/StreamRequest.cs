@@ -21,5 +21,5 @@ public sealed record StreamRequest(TopicSet Topics, IReadOnlyList<StartPosition>
 public sealed record ConnectionSettings(int Credit, TimeSpan HeartbeatInterval, int RetryMilliseconds, int CatchUpPageSize)
 {
     /// <summary>Credit goes back to a topic once this many delivered events are written: half the window.</summary>
-    public int CreditReturnChunk => Math.Max(1, Credit / 2); // computed, not stored: a `with` copy keeps it true
+    public int CreditReturnChunk => GrantCredit.ReturnChunk(Credit); // computed, not stored: a `with` copy keeps it true
 }

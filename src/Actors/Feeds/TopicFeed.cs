@@ -90,14 +90,7 @@ public sealed class TopicFeed : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _upstream?.Tell(new Unsubscribe(Self), Self);
-
-        // Our streams do not watch us (SubscriptionEnded says why): they learn here that they
-        // must subscribe again. Those not yet answered ask again at their next heartbeat.
-        var ended = new SubscriptionEnded(_topic);
-        foreach (var subscriber in _subscribers.All)
-        {
-            subscriber.Tell(ended, Self);
-        }
+        _subscribers.TellEnded(); // our streams subscribe again; those not yet answered ask again at their next heartbeat
     }
 
     private bool Unused => _subscribers.Count == 0 && _awaitingTopic.Count == 0 && _resolving.Count == 0;
@@ -195,7 +188,7 @@ public sealed class TopicFeed : ReceiveActor, IWithTimers
         // Handed on (or kept for streams that lag): the topic may send as many again, granted
         // in chunks of half the window as a stream grants, not one message per delivery.
         _ungranted += events.Count;
-        if (_ungranted >= Math.Max(1, _settings.Credit / 2))
+        if (_ungranted >= GrantCredit.ReturnChunk(_settings.Credit))
         {
             Sender.Tell(GrantCredit.For(_ungranted), Self);
             _ungranted = 0;

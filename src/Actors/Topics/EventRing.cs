@@ -42,7 +42,7 @@ internal sealed class EventRing
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
         _capacity = capacity;
         _maxBytes = maxBytes;
-        _slots = new Slot[Math.Min(capacity, InitialSlots)];
+        _slots = SmallestArray();
     }
 
     /// <summary>Bytes held, as <see cref="CommittedEvent.MaxBytesOf"/> counts them.</summary>
@@ -134,16 +134,18 @@ internal sealed class EventRing
         }
 
         var newest = _count > 0 ? _slots[(_start + _count - 1) % _slots.Length] : default;
-        _slots = new Slot[Math.Min(_capacity, InitialSlots)];
+        _slots = SmallestArray();
         _start = 0;
         _count = Math.Min(_count, 1);
         _slots[0] = newest;
         _bytes = _count > 0 ? newest.Bytes : 0;
     }
 
+    private Slot[] SmallestArray() => new Slot[Math.Min(_capacity, InitialSlots)];
+
     public void Clear()
     {
-        _slots = new Slot[Math.Min(_capacity, InitialSlots)];
+        _slots = SmallestArray();
         _start = 0;
         _count = 0;
         _bytes = 0;

@@ -398,17 +398,7 @@ public sealed partial class TopicActor : UntypedPersistentActor
         // answered now: nobody waits for a reply that cannot come.
         AnswerUnfinished(new InvalidOperationException($"Topic '{_topic}' stopped before it could write this; nothing of it was acknowledged."));
 
-        // Streams on this node do not watch us (SubscriptionEnded says why): they learn here that
-        // they must subscribe again. A feed on another node watches us: its node may outlive ours.
-        var ended = new SubscriptionEnded(_topic);
-        foreach (var subscriber in _subscribers.All)
-        {
-            if (subscriber.Path.Address.HasLocalScope)
-            {
-                subscriber.Tell(ended, Self);
-            }
-        }
-
+        _subscribers.TellEnded(); // streams on this node subscribe again
         base.PostStop();
     }
 

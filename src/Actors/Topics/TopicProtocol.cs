@@ -68,6 +68,9 @@ public sealed record GrantCredit(int Credit) : IDeadLetterSuppression, ITopicPro
     private static readonly GrantCredit[] Shared = Enumerable.Range(0, 257).Select(credit => new GrantCredit(credit)).ToArray();
 
     public static GrantCredit For(int credit) => (uint)credit < (uint)Shared.Length ? Shared[credit] : new GrantCredit(credit);
+
+    /// <summary>Credit goes back once this many of a window's events are handed on: half of it, not one message per delivery.</summary>
+    public static int ReturnChunk(int window) => Math.Max(1, window / 2);
 }
 
 /// <summary>

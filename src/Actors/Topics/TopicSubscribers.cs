@@ -19,6 +19,23 @@ internal sealed class TopicSubscribers(TopicName topic, IActorRef topicActor)
 
     public IEnumerable<IActorRef> All => _byRef.Keys;
 
+    /// <summary>
+    /// Tells each subscriber on this node, as its topic actor or feed stops, that the subscription
+    /// is over (<see cref="SubscriptionEnded"/>: local streams do not watch what feeds them). One
+    /// on another node, a feed, watches its topic instead: its node may outlive this one.
+    /// </summary>
+    public void TellEnded()
+    {
+        var ended = new SubscriptionEnded(topic);
+        foreach (var subscriber in _byRef.Keys)
+        {
+            if (subscriber.Path.Address.HasLocalScope)
+            {
+                subscriber.Tell(ended, topicActor);
+            }
+        }
+    }
+
     public void Add(IActorRef subscriber, ulong after, int credit) =>
         _byRef[subscriber] = new Subscriber(subscriber) { Position = after, Credit = credit };
 

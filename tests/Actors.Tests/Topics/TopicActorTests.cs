@@ -406,18 +406,10 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
         PublishAndExpect(topic, 2);
 
         // A scan finds both young: the topic skips its scans until the oldest may be too old.
-        var deadline = DateTime.UtcNow + DefaultTimeout;
-        while (_journal.ReadsAfter.Count == readsBefore)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no age scan read the journal");
-            await Task.Yield();
-        }
+        await AwaitConditionAsync(() => Task.FromResult(_journal.ReadsAfter.Count > readsBefore), DefaultTimeout, "no age scan read the journal");
 
         clock.Advance(TimeSpan.FromHours(2));
-        while ((await StatusAsync(topic)).FirstSequence != 3)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the old events were not trimmed");
-        }
+        await AwaitConditionAsync(async () => (await StatusAsync(topic)).FirstSequence == 3, DefaultTimeout, "the old events were not trimmed");
     }
 
     [Fact]
