@@ -62,6 +62,9 @@ internal sealed class EventActorsNode(
     /// <summary>What this node's topic actors hold: how many run, their subscribers.</summary>
     public TopicGauges Gauges { get; } = new();
 
+    /// <summary>The state of this node's idle topics whose actors stopped, for their next actor.</summary>
+    public DormantTopics DormantTopics { get; } = new(options.DormantTopicsMaxBytes);
+
     /// <summary>The cluster this node is a member of.</summary>
     public Akka.Cluster.Cluster Cluster => Akka.Cluster.Cluster.Get(_system ?? throw new InvalidOperationException("The node has not started yet."));
 
@@ -92,7 +95,7 @@ internal sealed class EventActorsNode(
         await journal.StartAsync(system);
         _history = new TopicHistory(system, journal.ReadJournalId);
         _storedStates = new StoredTopicStates(system, TimeSpan.FromSeconds(10));
-        var services = new TopicServices(journal.Keys, _history, () => journal.IsReachable, TimeProvider.System) { Gauges = Gauges };
+        var services = new TopicServices(journal.Keys, _history, () => journal.IsReachable, TimeProvider.System) { Gauges = Gauges, Dormant = DormantTopics };
         var topicSettings = new TopicSettings(Options.RingSize, Options.RingMaxBytes, Options.TopicIdleTimeout, MaxEventsPerAppend, Options.Retention,
             SnapshotEvery: Options.SnapshotEvery);
         var topicRegion = await TopicSharding.StartAsync(system, services, topicSettings, Options.Cluster.Shards);

@@ -111,6 +111,7 @@ builder.Services.AddAkka(NodeClusterOptions.SystemName, (akka, services) =>
     akka.WithActors((system, registry) => services.GetRequiredService<EventActorsNode>().StartAsync(system, registry));
 });
 builder.Services.AddHostedService<StreamsShutdown>();
+builder.Services.AddHostedService<IdleTopicsMemoryRelease>();
 if (options.Demo)
 {
     builder.Services.AddHostedService<DemoPublisher>(); // feeds the demo pages' topics
@@ -182,6 +183,7 @@ app.MapGet("/health", async () =>
         auth = options.Auth.Enabled ? "on" : "off",
         connections,
         topicActors,
+        dormantTopics = node.DormantTopics.Count,
     });
 });
 app.MapTopicEndpoints(node, authorization);

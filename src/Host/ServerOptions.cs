@@ -102,6 +102,9 @@ public sealed class ServerOptions
     /// <summary>A topic with no subscriber and no publish for this long is stopped to free its memory.</summary>
     public required TimeSpan TopicIdleTimeout { get; init; }
 
+    /// <summary>Memory for the state of idle topics whose actors stopped (<see cref="Actors.Topics.DormantTopics"/>); 0 keeps none.</summary>
+    public required long DormantTopicsMaxBytes { get; init; }
+
     /// <summary>Events of catch-up history read from the journal per page.</summary>
     public required int CatchUpPageSize { get; init; }
 
@@ -159,6 +162,7 @@ public sealed class ServerOptions
             HeartbeatInterval = settings.Duration(nameof(HeartbeatInterval)),
             RetryMilliseconds = settings.Int(nameof(RetryMilliseconds)),
             TopicIdleTimeout = settings.Duration(nameof(TopicIdleTimeout)),
+            DormantTopicsMaxBytes = settings.ByteSize(nameof(DormantTopicsMaxBytes)),
             CatchUpPageSize = settings.Int(nameof(CatchUpPageSize)),
             SnapshotEvery = settings.Int(nameof(SnapshotEvery)),
             RetentionMaxEvents = settings.Long(nameof(RetentionMaxEvents)),
@@ -199,6 +203,7 @@ public sealed class ServerOptions
         Require(HeartbeatInterval >= TimeSpan.FromMilliseconds(100), nameof(HeartbeatInterval), "must be at least 100 ms");
         Require(RetryMilliseconds >= 0, nameof(RetryMilliseconds), "must not be negative");
         Require(TopicIdleTimeout >= TimeSpan.FromSeconds(1), nameof(TopicIdleTimeout), "must be at least 1 s");
+        Require(DormantTopicsMaxBytes >= 0, nameof(DormantTopicsMaxBytes), "must not be negative (0 keeps no idle topic's state)");
         Require(CatchUpPageSize is >= 1 and <= 10_000, nameof(CatchUpPageSize), "must be 1 to 10,000");
         Require(SnapshotEvery is >= 1 and <= 10_000_000, nameof(SnapshotEvery), "must be 1 to 10,000,000");
         if (Journal == JournalKind.AkkaSql)

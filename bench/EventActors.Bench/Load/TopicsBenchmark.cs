@@ -10,14 +10,17 @@ namespace EventActors.Bench.Load;
 /// to each of N distinct topics, each a first publish to a topic that did not exist, and reports
 /// the server's RSS per live topic and the latency of those first publishes. With
 /// <c>--rounds 2</c> it publishes a second event to every topic: after the idle timeout (they
-/// passivated meanwhile), that is the latency of a first publish to a cold topic.
+/// passivated meanwhile), that is the latency of a first publish to a cold topic. With
+/// <c>--await-dormant</c> it waits after round 1 until no topic actor runs (every topic passivated
+/// into the node's dormant table, or cold), then <c>--settle-seconds</c> again, and reports the
+/// RSS per topic then too.
 /// </summary>
 internal sealed class TopicsBenchmark : IBenchmark
 {
     public string Description => "many topics, one event each: server RSS per live topic, latency of first publishes (new or cold topics)";
 
     public string Usage => "--pub-url http://HOST:PORT/topics/{topic}/events --topics 100000 [--concurrency 64] [--payload-bytes 100] [--prefix bench.topics] " +
-                           "[--rounds 1] [--pause-seconds 0] [--settle-seconds 5] [--server-pid PID] [--json]";
+                           "[--rounds 1] [--pause-seconds 0] [--settle-seconds 5] [--await-dormant] [--server-pid PID] [--json]";
 
     public async Task<int> RunAsync(BenchmarkOptions options)
     {
@@ -36,6 +39,7 @@ internal sealed class TopicsBenchmark : IBenchmark
         var rounds = options.Int("rounds", 1);
         var pause = TimeSpan.FromSeconds(options.Int("pause-seconds", 0));
         var settle = TimeSpan.FromSeconds(options.Int("settle-seconds", 5));
+        var awaitDormant = options.Flag("await-dormant");
         await using var sampler = options.String("server-pid") is { } pid ? new ProcessSampler(int.Parse(pid)) : null;
 
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(origin), Timeout = TimeSpan.FromSeconds(60) };
@@ -73,11 +77,46 @@ internal sealed class TopicsBenchmark : IBenchmark
                     report.Set("serverBytesPerTopic", Math.Round(perTopic));
                     Console.Error.WriteLine($"topics: server RSS {b.RssKiB / 1024.0:F1} -> {a.RssKiB / 1024.0:F1} MiB, {perTopic:N0} B per topic, {running:N0} topic actors running");
                 }
+
+                if (awaitDormant)
+                {
+                    await ReportDormantAsync(client, sampler, before, topics, settle, report);
+                }
             }
         }
 
         report.Print(options.Json);
         return 0;
+    }
+
+    /// <summary>Waits until no topic actor runs (polling /health each second), then samples the server's RSS.</summary>
+    private static async Task ReportDormantAsync(HttpClient client, ProcessSampler? sampler, ProcessSampler.Sample? before, int topics, TimeSpan settle, LoadReport report)
+    {
+        var waited = Stopwatch.StartNew();
+        JsonElement health;
+        while ((health = await client.GetFromJsonAsync<JsonElement>("/health")).GetProperty("topicActors").GetInt32() > 0)
+        {
+            if (waited.Elapsed > TimeSpan.FromMinutes(30))
+            {
+                throw new TimeoutException("topic actors still running 30 minutes after the publishes: is TopicIdleTimeout that long?");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        // Settled again: the node gives the stopped actors' memory back after the wave (checked every 30 s).
+        await Task.Delay(settle);
+        var dormant = health.TryGetProperty("dormantTopics", out var count) ? count.GetInt32() : -1;
+        var after = sampler?.TakeSample();
+        report.Set("dormantTopics", dormant);
+        report.Set("secondsUntilDormant", waited.Elapsed.TotalSeconds, 1);
+        report.Set("serverRssDormantMiB", after?.RssKiB / 1024.0, 1);
+        if (before is { } b && after is { } a)
+        {
+            var perTopic = (a.RssKiB - b.RssKiB) * 1024.0 / topics;
+            report.Set("serverBytesPerDormantTopic", Math.Round(perTopic));
+            Console.Error.WriteLine($"topics: no topic actor running after {waited.Elapsed.TotalSeconds:F0} s, {dormant:N0} dormant; server RSS {a.RssKiB / 1024.0:F1} MiB, {perTopic:N0} B per topic");
+        }
     }
 
     /// <summary>One event to each topic, <paramref name="concurrency"/> publishes in flight; each publish timed.</summary>

@@ -151,6 +151,9 @@ internal sealed class EventRing
         _bytes = 0;
     }
 
+    /// <summary>The newest event held, as the instance every reader gets; null when empty.</summary>
+    public CommittedEvent? Newest() => _count == 0 ? null : After(NewestSequence - 1, 1)[0];
+
     /// <summary>
     /// Whether every event after <paramref name="after"/> up to the newest is held, so a reader
     /// at <paramref name="after"/> can be served from memory.

@@ -10,7 +10,8 @@ namespace EventActors.Actors.Topics;
 
 /// <summary>
 /// The single writer of one topic, an Akka.Persistence actor whose persistence id is the topic's
-/// name. Recovers its state from its latest snapshot and the events after it, batches publishes
+/// name. Recovers its state from its latest snapshot and the events after it (or takes up the
+/// state its last actor left in <see cref="DormantTopics"/>, when it passivated idle), batches publishes
 /// that arrive while a write is in flight into the next atomic write, acknowledges only once the
 /// journal has committed, keeps the newest events in a ring and pushes them to subscribers with
 /// credit. An entity of the topics' shard region (<see cref="TopicSharding"/>): passivates when
@@ -41,6 +42,8 @@ public sealed partial class TopicActor : UntypedPersistentActor
     private List<(object Message, IActorRef Sender)>? _unrecovered; // what reached it while it recovered, to answer should that fail
     private long _lastActive = Environment.TickCount64; // ms: the last publish, subscribe, delete or subscriber leaving
     private bool _publishedSinceIdleCheck;
+    private DormantTopic? _woken;   // the state the last actor of the topic left (DormantTopics); recovery only
+    private bool _stopsDormant;     // passivating while idle: its state stays in DormantTopics
 
     public TopicActor(TopicName topic, TopicServices services, TopicSettings settings)
     {
@@ -49,9 +52,17 @@ public sealed partial class TopicActor : UntypedPersistentActor
         _settings = settings;
         _ring = new EventRing(settings.RingSize, settings.RingMaxBytes);
         _subscribers = new TopicSubscribers(topic, Self);
+        // Only the shard actor that hosted the last one vouches that nobody wrote the topic since.
+        _woken = services.Dormant.TryTake(topic) is { } dormant && dormant.Shard.Equals(Context.Parent) ? dormant : null;
     }
 
     public override string PersistenceId => _topic.Value;
+
+    /// <summary>
+    /// Woken from <see cref="DormantTopics"/>: no snapshot and no event is read back, only the
+    /// journal's head, which must be where the last actor left it (<see cref="Wake"/>).
+    /// </summary>
+    public override Recovery Recovery => _woken is null ? base.Recovery : Recovery.None;
 
     /// <summary>This node's address: the owner of the topic's shard, while this actor runs.</summary>
     private Address OwnerAddress => ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
@@ -92,6 +103,11 @@ public sealed partial class TopicActor : UntypedPersistentActor
     private void OnRecovered()
     {
         _head = (ulong)LastSequenceNr;
+        if (_woken is { } woken)
+        {
+            Wake(woken);
+        }
+
         if (_state is null && _head > 0)
         {
             _state = TopicSnapshot.New(_services.Time.GetUtcNow()) with { FirstRetained = _head + 1 }; // every event trimmed, no snapshot
@@ -123,6 +139,39 @@ public sealed partial class TopicActor : UntypedPersistentActor
         {
             Log.Warning("Topic {0} has events but no saved state; it continues under a new epoch, {1}", _topic.Value, State.Epoch);
             SaveState(new StateChange.Adopt(State));
+        }
+    }
+
+    /// <summary>Takes up the state the last actor of the topic left, instead of the journal's.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The journal's head moved since: another writer (a partition the journal fenced, say). The
+    /// actor fails, and Sharding's restart recovers it from the journal, with what reached it kept.
+    /// </exception>
+    private void Wake(DormantTopic woken)
+    {
+        _woken = null;
+        if (woken.Head != _head)
+        {
+            throw new InvalidOperationException($"Topic '{_topic}' was left dormant at {woken.Head}, but its journal's head is {_head}; it recovers from the journal.");
+        }
+
+        _state = woken.State;
+        _exists = true;
+        _lastSnapshotSequence = woken.LastSnapshotSequence;
+        _deletedThrough = woken.DeletedThrough;
+        _ageTrimDue = woken.AgeTrimDue;
+        if (woken.Newest is { } newest && newest.Epoch == State.Epoch && newest.Sequence == _head && newest.Sequence > State.EpochStart && newest.Sequence >= State.FirstRetained)
+        {
+            _ring.Add(newest);
+        }
+    }
+
+    /// <summary>An idle topic that passivates leaves its state for the next actor of it (<see cref="DormantTopics"/>).</summary>
+    private void LeaveDormant()
+    {
+        if (_stopsDormant && _exists && _recovered && !_deleting)
+        {
+            _services.Dormant.TryPut(_topic, new DormantTopic(Context.Parent, State, _head, _lastSnapshotSequence, _deletedThrough, _ageTrimDue, _ring.Newest()));
         }
     }
 
@@ -196,11 +245,12 @@ public sealed partial class TopicActor : UntypedPersistentActor
                 _lastActive = Environment.TickCount64;
                 OnDeleteTopic(Sender);
                 return true;
-            case HandOff:
+            case HandOff handOff:
                 // Sharding holds the topic's later messages until it has stopped, and then starts it
                 // again with them: it cannot stay. A subscriber that arrived after it asked to
                 // passivate sees it stop and subscribes again from its exact position.
                 _handingOff = true;
+                _stopsDormant = !handOff.IsShutdown; // a shard that moves leaves nothing behind
                 StopIfHandedOff();
                 return true;
             case IdleCheck:
@@ -333,6 +383,7 @@ public sealed partial class TopicActor : UntypedPersistentActor
     {
         if (_handingOff && _waiting.Count == 0 && _batch is null && _stateChange is null && _pendingDeletes.Count == 0)
         {
+            LeaveDormant();
             Context.Stop(Self);
         }
     }

@@ -12,9 +12,13 @@ public sealed class TopicGauges
 {
     private readonly ConcurrentDictionary<TopicName, int> _subscribers = new();
     private int _running;
+    private long _stopped;
 
     /// <summary>Topic actors running on this node.</summary>
     public int RunningTopics => Volatile.Read(ref _running);
+
+    /// <summary>Topic actors that have stopped on this node since it started.</summary>
+    public long StoppedTopics => Interlocked.Read(ref _stopped);
 
     /// <summary>Subscribers of <paramref name="topic"/> on this node's actor of it; null when it has none here.</summary>
     public int? SubscribersOf(TopicName topic) => _subscribers.TryGetValue(topic, out var count) ? count : null;
@@ -24,6 +28,7 @@ public sealed class TopicGauges
     internal void Stopped(TopicName topic)
     {
         Interlocked.Decrement(ref _running);
+        Interlocked.Increment(ref _stopped);
         _subscribers.TryRemove(topic, out _);
     }
 

@@ -17,6 +17,9 @@ public sealed record TopicServices(IIdempotencyKeys Keys, TopicHistory History, 
     /// <summary>Where the node's topic actors report how many run and how many subscribers each has.</summary>
     public TopicGauges Gauges { get; init; } = new();
 
+    /// <summary>Where idle topics keep their state once their actors passivate, so they come back without reading the journal.</summary>
+    public DormantTopics Dormant { get; init; } = new(DormantTopics.DefaultMaxBytes);
+
     /// <summary>Services for a journal that is always reachable, on the system clock.</summary>
     public TopicServices(IIdempotencyKeys keys, TopicHistory history) : this(keys, history, static () => true, TimeProvider.System)
     {

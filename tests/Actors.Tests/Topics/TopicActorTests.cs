@@ -166,6 +166,91 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     }
 
     [Fact]
+    public async Task A_topic_that_passivated_while_idle_comes_back_from_its_dormant_state_without_reading_the_journal()
+    {
+        var services = Services();
+        var topic = Sys.ActorOf(TopicActor.Props(Topic, services, Settings(ringSize: 4)));
+        PublishAndExpect(topic, 10);
+        var before = await StatusAsync(topic);
+        Watch(topic);
+        topic.Tell(HandOff.Passivation);
+        ExpectTerminated(topic);
+        Assert.Equal(1, services.Dormant.Count);
+
+        // A topic that read its state back would fail now, and one that replayed would read events.
+        _journal.FailSnapshotLoadsWith = new InvalidOperationException("the dormant state was not used");
+        var readsBefore = _journal.ReadsAfter.Count;
+        topic = Sys.ActorOf(TopicActor.Props(Topic, services, Settings(ringSize: 4)));
+        Assert.Equal(before, await StatusAsync(topic));
+        Assert.Equal(0, services.Dormant.Count);
+
+        // Its newest event is still in memory for a reader one behind; one further behind reads the journal.
+        var oneBehind = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, oneBehind.Ref, new StartPosition.After(new EventCursor(before.Epoch, 9)), Credit: 10));
+        oneBehind.ExpectMsg<Subscribed>();
+        Assert.Equal([10UL], oneBehind.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
+        var behind = CreateTestProbe();
+        topic.Tell(new Subscribe(Topic, behind.Ref, new StartPosition.After(new EventCursor(before.Epoch, 5)), Credit: 10));
+        behind.ExpectMsg<Subscribed>();
+        var catchUp = behind.ExpectMsg<CatchUpRequired>();
+        Assert.Equal((5UL, 10UL), (catchUp.After, catchUp.Through));
+        Assert.Equal(readsBefore, _journal.ReadsAfter.Count);
+
+        // It numbers on from its head, and the readers get the next event live.
+        topic.Tell(PublishOf("next"), TestActor);
+        Assert.Equal(11UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
+        Assert.Equal([11UL], oneBehind.ExpectMsg<Deliver>().Events.Select(e => e.Sequence));
+    }
+
+    /// <summary>A topic with three events, stopped as a failure or a shard would stop it: nothing left dormant.</summary>
+    private async Task<(TopicServices Services, TopicInfo Status)> PublishThreeAndStopAsync()
+    {
+        var services = Services();
+        var topic = Sys.ActorOf(TopicActor.Props(Topic, services, Settings()));
+        PublishAndExpect(topic, 3);
+        var status = await StatusAsync(topic);
+        Assert.True(await topic.GracefulStop(DefaultTimeout));
+        Assert.Equal(0, services.Dormant.Count);
+        return (services, status);
+    }
+
+    [Fact]
+    public async Task A_dormant_state_left_under_another_shard_is_not_used()
+    {
+        var (services, actual) = await PublishThreeAndStopAsync();
+
+        // Left by a shard actor that is not this topic's parent: its shard moved away and back
+        // meanwhile, so another node may have written the topic. Its head and epoch are not the journal's.
+        var otherShard = CreateTestProbe().Ref;
+        var stale = new DormantTopic(otherShard, TopicSnapshot.New(DateTimeOffset.UtcNow), 99, 0, 0, 0, null);
+        Assert.True(services.Dormant.TryPut(Topic, stale));
+
+        var topic = Sys.ActorOf(TopicActor.Props(Topic, services, Settings()));
+        Assert.Equal(actual, await StatusAsync(topic)); // recovered from the journal
+        Assert.Equal(0, services.Dormant.Count);
+        topic.Tell(PublishOf("next"), TestActor);
+        Assert.Equal(4UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence);
+    }
+
+    [Fact]
+    public async Task A_dormant_state_the_journal_contradicts_is_dropped_and_what_reached_the_topic_is_answered_from_the_journal()
+    {
+        var (services, actual) = await PublishThreeAndStopAsync();
+
+        // Under the same parent, but the journal's head has moved past it (a writer the journal
+        // fenced): the topic fails its wake-up and starts again from the journal.
+        var parent = ((ExtendedActorSystem)Sys).Guardian;
+        var contradicted = new DormantTopic(parent, TopicSnapshot.New(DateTimeOffset.UtcNow), 2, 0, 0, 0, null);
+        Assert.True(services.Dormant.TryPut(Topic, contradicted));
+
+        var topic = Sys.ActorOf(TopicActor.Props(Topic, services, Settings()));
+        topic.Tell(PublishOf("next"), TestActor);
+        var accepted = ExpectMsg<PublishAccepted>();
+        Assert.Equal((actual.Epoch, 4UL), (accepted.Epoch, accepted.Events.Single().Sequence));
+        Assert.Equal(actual with { Head = 4 }, await StatusAsync(topic));
+    }
+
+    [Fact]
     public void Every_subscriber_up_to_date_receives_the_same_encoded_events()
     {
         var topic = StartTopic();

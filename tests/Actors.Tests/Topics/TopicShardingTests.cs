@@ -22,10 +22,11 @@ public sealed class TopicShardingTests() : SqliteJournalTest("topic-sharding", T
 
     private static TopicSettings Settings(TimeSpan? idle = null) => new(16, long.MaxValue, idle ?? TimeSpan.FromMinutes(5));
 
-    private async Task<IActorRef> StartRegionAsync(TopicSettings? settings = null)
+    private async Task<IActorRef> StartRegionAsync(TopicSettings? settings = null, DormantTopics? dormant = null)
     {
         Assert.True(await TopicSharding.JoinSelfAsync(Sys, DefaultTimeout), "the node did not see itself up");
-        return await TopicSharding.StartAsync(Sys, Services() with { Gauges = _gauges }, settings ?? Settings(), shards: 10);
+        var services = Services() with { Gauges = _gauges };
+        return await TopicSharding.StartAsync(Sys, dormant is null ? services : services with { Dormant = dormant }, settings ?? Settings(), shards: 10);
     }
 
     private static Publish PublishOf(string data) => new(Topic, [new NewEvent(System.Text.Encoding.UTF8.GetBytes(data))]);
@@ -100,18 +101,40 @@ public sealed class TopicShardingTests() : SqliteJournalTest("topic-sharding", T
     }
 
     [Fact]
-    public async Task An_idle_topic_passivates_and_starts_again_on_demand_with_its_head()
+    public async Task An_idle_topic_passivates_cold_when_no_dormant_state_is_kept_and_starts_again_on_demand_with_its_head()
     {
-        var region = await StartRegionAsync(Settings(idle: TimeSpan.FromMilliseconds(100)));
+        var dormant = new DormantTopics(maxBytes: 0);
+        var region = await StartRegionAsync(Settings(idle: TimeSpan.FromMilliseconds(100)), dormant);
         region.Tell(PublishOf("before"), TestActor);
         ExpectMsg<PublishAccepted>();
         Watch(LastSender);
         ExpectTerminated(LastSender);
         AwaitCondition(() => _gauges.RunningTopics == 0);
+        Assert.Equal(0, dormant.Count);
 
         region.Tell(PublishOf("after"), TestActor);
         Assert.Equal(2UL, ExpectMsg<PublishAccepted>().Events.Single().Sequence); // recovered its head
         Assert.Equal(1, _gauges.RunningTopics);
+    }
+
+    [Fact]
+    public async Task An_idle_topic_passivates_dormant_and_its_shard_starts_it_again_from_that_state()
+    {
+        var dormant = new DormantTopics(DormantTopics.DefaultMaxBytes);
+        var region = await StartRegionAsync(Settings(idle: TimeSpan.FromMilliseconds(100)), dormant);
+        region.Tell(PublishOf("before"), TestActor);
+        var epoch = ExpectMsg<PublishAccepted>().Epoch;
+        Watch(LastSender);
+        ExpectTerminated(LastSender);
+        AwaitCondition(() => _gauges.RunningTopics == 0);
+        Assert.Equal(1, dormant.Count);
+
+        // The shard that hosted it vouches for its state: nothing is read back from the journal.
+        _journal.FailSnapshotLoadsWith = new InvalidOperationException("the dormant state was not used");
+        region.Tell(PublishOf("after"), TestActor);
+        var accepted = ExpectMsg<PublishAccepted>();
+        Assert.Equal((epoch, 2UL), (accepted.Epoch, accepted.Events.Single().Sequence));
+        Assert.Equal(0, dormant.Count);
     }
 
     [Fact]
