@@ -9,13 +9,13 @@ namespace EventActors.Host;
 /// when that generation has grown by about its own size; the regions it empties it returns to the
 /// OS only after they have stayed free through further collections, which a node that has gone
 /// quiet does not run: a million dormant topics stayed at 1.7-2.1 GiB of RSS for ~0.5 GiB of
-/// state (docs/benchmarks.md, a million notification topics). Checked every 30 s:
+/// state (docs/benchmarks.md, dormant topics). Checked every 30 s:
 /// <list type="bullet">
 /// <item>every 100,000 actors stopped, a background collection of the old generation: their
 /// memory is reused instead of the heap growing;</item>
 /// <item>once a wave of at least 10,000 stopped actors has drained (<see cref="TopicWave"/>), the
-/// same, then a young collection every 5 s for two minutes (a few milliseconds each), through which
-/// the emptied regions age out and are returned, and glibc's free memory trimmed.</item>
+/// same, then a young (gen1) collection every 5 s for two minutes, through which the emptied
+/// regions age out and are returned, and glibc's free memory trimmed.</item>
 /// </list>
 /// Nothing here pauses the node for long: a blocking, compacting collection returned as much at
 /// once, but took 1.1 s with a million dormant topics on a quiet machine and 4.6 s on a busy one,
