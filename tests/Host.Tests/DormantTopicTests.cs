@@ -12,11 +12,7 @@ public sealed class DormantTopicTests() : HostScope("--EventActors:TopicIdleTime
     public async Task A_topic_idle_past_its_timeout_is_held_dormant_and_a_reader_resumes_it_exactly()
     {
         var topic = SharedHost.NewTopic("dormant");
-        var published = new List<Api.Published>();
-        for (var i = 1; i <= 3; i++)
-        {
-            published.Add(await Client.PublishAsync(topic, $"e{i}"));
-        }
+        var published = await Client.PublishBatchAsync(topic, ["""{"data":"e1"}""", """{"data":"e2"}""", """{"data":"e3"}"""]);
 
         await ClusterProbe.WaitUntilAsync(async () =>
         {

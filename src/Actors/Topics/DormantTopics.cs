@@ -34,7 +34,6 @@ public sealed class DormantTopics
     private readonly Segment[] _segments;
     private readonly long _maxBytes;
     private long _bytes;
-    private int _count;
 
     /// <param name="maxBytes">Most bytes the entries may hold (estimated); 0 keeps none.</param>
     public DormantTopics(long maxBytes)
@@ -51,8 +50,23 @@ public sealed class DormantTopics
     /// <summary>The default bound: a million topics with a small event each.</summary>
     public const long DefaultMaxBytes = 1024L * 1024 * 1024;
 
-    /// <summary>Topics held dormant now.</summary>
-    public int Count => Volatile.Read(ref _count);
+    /// <summary>Topics held dormant now (counted when asked: /health asks, topic actors put and take).</summary>
+    public int Count
+    {
+        get
+        {
+            var count = 0;
+            foreach (var segment in _segments)
+            {
+                lock (segment)
+                {
+                    count += segment.Entries.Count;
+                }
+            }
+
+            return count;
+        }
+    }
 
     /// <summary>Keeps <paramref name="topic"/> dormant; false when that would pass the bound (the topic then passivates cold).</summary>
     internal bool TryPut(TopicName topic, DormantTopic dormant)
@@ -75,7 +89,6 @@ public sealed class DormantTopics
             segment.Entries.Add(topic.Value, dormant);
         }
 
-        Interlocked.Increment(ref _count);
         return true;
     }
 
@@ -96,11 +109,7 @@ public sealed class DormantTopics
         return taken;
     }
 
-    private void Release(TopicName topic, DormantTopic dormant)
-    {
-        Interlocked.Add(ref _bytes, -dormant.EstimatedBytes(topic));
-        Interlocked.Decrement(ref _count);
-    }
+    private void Release(TopicName topic, DormantTopic dormant) => Interlocked.Add(ref _bytes, -dormant.EstimatedBytes(topic));
 
     private Segment SegmentOf(TopicName topic) => _segments[(uint)topic.Value.GetHashCode() % SegmentCount];
 

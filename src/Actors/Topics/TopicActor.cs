@@ -36,14 +36,13 @@ public sealed partial class TopicActor : UntypedPersistentActor
     private bool _exists;
     private ulong _head;            // the last sequence number committed and pushed: what subscribers and readers are told
     private Queue<(long Sequence, NewEvent Event)>? _replayed; // the newest events replayed, for the ring; recovery only
-    private bool _handingOff;
+    private HandOff? _handOff;       // the shard told it to stop: as soon as nothing is in flight
     private bool _passivationAsked;
     private bool _recovered;
     private List<(object Message, IActorRef Sender)>? _unrecovered; // what reached it while it recovered, to answer should that fail
     private long _lastActive = Environment.TickCount64; // ms: the last publish, subscribe, delete or subscriber leaving
     private bool _publishedSinceIdleCheck;
     private DormantTopic? _woken;   // the state the last actor of the topic left (DormantTopics); recovery only
-    private bool _stopsDormant;     // passivating while idle: its state stays in DormantTopics
 
     public TopicActor(TopicName topic, TopicServices services, TopicSettings settings)
     {
@@ -169,7 +168,7 @@ public sealed partial class TopicActor : UntypedPersistentActor
     /// <summary>An idle topic that passivates leaves its state for the next actor of it (<see cref="DormantTopics"/>).</summary>
     private void LeaveDormant()
     {
-        if (_stopsDormant && _exists && _recovered && !_deleting)
+        if (_handOff is { IsShutdown: false } && _exists && _recovered && !_deleting) // a shard that moves leaves nothing behind
         {
             _services.Dormant.TryPut(_topic, new DormantTopic(Context.Parent, State, _head, _lastSnapshotSequence, _deletedThrough, _ageTrimDue, _ring.Newest()));
         }
@@ -249,8 +248,7 @@ public sealed partial class TopicActor : UntypedPersistentActor
                 // Sharding holds the topic's later messages until it has stopped, and then starts it
                 // again with them: it cannot stay. A subscriber that arrived after it asked to
                 // passivate sees it stop and subscribes again from its exact position.
-                _handingOff = true;
-                _stopsDormant = !handOff.IsShutdown; // a shard that moves leaves nothing behind
+                _handOff = handOff;
                 StopIfHandedOff();
                 return true;
             case IdleCheck:
@@ -381,7 +379,7 @@ public sealed partial class TopicActor : UntypedPersistentActor
     /// <summary>Passivation completes only with nothing in flight: every publisher gets its answer, every started change is saved.</summary>
     private void StopIfHandedOff()
     {
-        if (_handingOff && _waiting.Count == 0 && _batch is null && _stateChange is null && _pendingDeletes.Count == 0)
+        if (_handOff is not null && _waiting.Count == 0 && _batch is null && _stateChange is null && _pendingDeletes.Count == 0)
         {
             LeaveDormant();
             Context.Stop(Self);
