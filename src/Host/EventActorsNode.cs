@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka;
 using Akka.Event;
+using Akka.Cluster.Tools.Singleton;
 using Akka.Hosting;
 using EventActors.Host.Cluster;
 using EventActors.Actors;
@@ -106,6 +107,7 @@ internal sealed class EventActorsNode(
         _feeds = system.ActorOf(TopicFeeds.Props(topicRegion, FeedSettings, () => !IsAlone(cluster)), "feeds");
         var connectionSupervisor = system.ActorOf(ConnectionSupervisor.Props(), "connections");
         system.ActorOf(QuarantinedNodeShutdown.Props(), "quarantined-node-shutdown");
+        StartAgeRetentionSweep(system, topicRegion);
         registry.Register<TopicRegion>(topicRegion);
         registry.Register<ConnectionSupervisor>(connectionSupervisor);
         await JoinAsync(system);
@@ -120,6 +122,20 @@ internal sealed class EventActorsNode(
         // their next messages go to the node that takes their shard.
         // Then the journal commits every write it accepted, while the topics can still be told.
         shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-journal", CloseJournalAsync);
+    }
+
+    /// <summary>
+    /// With an age limit, idle topics (no actor running) are swept for events past it, by one
+    /// node of the cluster: a singleton, which moves to another node when its own leaves.
+    /// </summary>
+    private void StartAgeRetentionSweep(ActorSystem system, IActorRef topicRegion)
+    {
+        if (Options.Retention is { MaxAge: { } maxAge })
+        {
+            var sweeper = AgeRetentionSweeper.Props(journal.Catalog, topicRegion, new AgeRetentionSweepSettings(maxAge, Options.RetentionSweepInterval), TimeProvider.System);
+            system.ActorOf(ClusterSingletonManager.Props(sweeper, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithSingletonName("sweeper")),
+                "age-retention-sweep");
+        }
     }
 
     private static bool IsAlone(Akka.Cluster.Cluster cluster) =>

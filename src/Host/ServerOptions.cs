@@ -120,6 +120,12 @@ public sealed class ServerOptions
     /// <summary>How long each topic keeps an event (zero: no limit).</summary>
     public required TimeSpan RetentionMaxAge { get; init; }
 
+    /// <summary>
+    /// With <see cref="RetentionMaxAge"/>: how often the topics whose actors are not running (dormant
+    /// or cold) are swept for events past it (<see cref="Actors.Topics.AgeRetentionSweeper"/>).
+    /// </summary>
+    public required TimeSpan RetentionSweepInterval { get; init; }
+
     /// <summary>How long a publish waits for its commit before answering 503.</summary>
     public required TimeSpan PublishTimeout { get; init; }
 
@@ -167,6 +173,7 @@ public sealed class ServerOptions
             SnapshotEvery = settings.Int(nameof(SnapshotEvery)),
             RetentionMaxEvents = settings.Long(nameof(RetentionMaxEvents)),
             RetentionMaxAge = settings.Duration(nameof(RetentionMaxAge)),
+            RetentionSweepInterval = settings.Duration(nameof(RetentionSweepInterval)),
             PublishTimeout = settings.Duration(nameof(PublishTimeout)),
             Auth = Host.Auth.AuthOptions.Read(settings.Section(Host.Auth.AuthOptions.Section)),
             Limits = LimitOptions.Read(settings.Section(LimitOptions.Section)),
@@ -214,6 +221,7 @@ public sealed class ServerOptions
         Require(PublishTimeout >= TimeSpan.FromMilliseconds(100), nameof(PublishTimeout), "must be at least 100 ms");
         Require(RetentionMaxEvents >= 0, nameof(RetentionMaxEvents), "must not be negative (0 keeps every event)");
         Require(RetentionMaxAge >= TimeSpan.Zero, nameof(RetentionMaxAge), "must not be negative (0 keeps events forever)");
+        Require(RetentionSweepInterval >= TimeSpan.FromSeconds(1), nameof(RetentionSweepInterval), "must be at least 1 s");
     }
 
     /// <summary>The retention every topic applies, or null when both limits are off.</summary>

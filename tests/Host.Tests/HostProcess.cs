@@ -157,7 +157,7 @@ public sealed partial class HostProcess : IAsyncDisposable
     /// <summary>The journal the tests run the host on: SQLite (nothing to add), PostgreSQL or Akka.Persistence.Sql (see the remarks on the class).</summary>
     public static bool OnPostgres => Environment.GetEnvironmentVariable("EVENTACTORS_TEST_JOURNAL") is "postgres";
 
-    private static bool OnAkkaSql => Environment.GetEnvironmentVariable("EVENTACTORS_TEST_JOURNAL") is "akka-sql";
+    public static bool OnAkkaSql => Environment.GetEnvironmentVariable("EVENTACTORS_TEST_JOURNAL") is "akka-sql";
 
     private static string[] JournalArguments(string dataDir)
     {

@@ -103,6 +103,13 @@ public interface IEventJournal : IAsyncDisposable
     Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Like <see cref="ListTopicsAsync"/>, with when each topic's oldest retained event was
+    /// appended (null when it retains none): what a retention sweep needs to find the topics
+    /// that hold events past an age limit without starting every topic's actor.
+    /// </summary>
+    Task<IReadOnlyList<TopicAge>> ListTopicAgesAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Applies <paramref name="retention"/> to the topic: removes its oldest events until at most
     /// <see cref="Retention.MaxEvents"/> remain and none is older than <see cref="Retention.MaxAge"/>.
     /// Never changes the head or the epoch.

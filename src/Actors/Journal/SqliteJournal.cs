@@ -214,6 +214,31 @@ public sealed partial class SqliteJournal : IEventJournal, ISnapshotStorage
         }, cancellationToken);
     }
 
+    public Task<IReadOnlyList<TopicAge>> ListTopicAgesAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTopics);
+        var limit = Math.Min(maxTopics, _options.MaxEventsPerRead);
+        return Read<IReadOnlyList<TopicAge>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            // One seek of the events' primary key per topic: its first retained event.
+            command.CommandText =
+                "SELECT t.name, (SELECT e.appended_at FROM events e WHERE e.topic_id = t.id AND e.seq >= t.first_seq ORDER BY e.seq LIMIT 1) " +
+                "FROM topics t WHERE t.name > $after ORDER BY t.name LIMIT $limit;";
+            command.Parameters.AddWithValue("$after", after?.Value ?? "");
+            command.Parameters.AddWithValue("$limit", limit);
+            var topics = new List<TopicAge>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                topics.Add(new TopicAge(TopicName.Parse(reader.GetString(0)),
+                    reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+            }
+
+            return topics;
+        }, cancellationToken);
+    }
+
     /// <summary>Commits every write accepted so far, then closes the database.</summary>
     public ValueTask DisposeAsync()
     {

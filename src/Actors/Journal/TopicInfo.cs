@@ -25,3 +25,6 @@ public sealed record TopicInfo(TopicName Topic, TopicEpoch Epoch, ulong Head, ul
     /// </summary>
     public bool IsTrimmedAfter(ulong after) => after < Head && after + 1 < FirstSequence;
 }
+
+/// <summary>A topic's name, and when its oldest retained event was appended (null when it retains none).</summary>
+public sealed record TopicAge(TopicName Topic, DateTimeOffset? OldestEventAt);

@@ -8,4 +8,7 @@ public sealed class JournalTopicCatalog(IEventJournal journal) : ITopicCatalog
 {
     public async Task<IReadOnlyList<TopicName>> ListAsync(TopicName? after, int max, CancellationToken cancellationToken = default) =>
         (await journal.ListTopicsAsync(after, max, cancellationToken).ConfigureAwait(false)).Select(info => info.Topic).ToList();
+
+    public Task<IReadOnlyList<TopicAge>> ListAgesAsync(TopicName? after, int max, CancellationToken cancellationToken = default) =>
+        journal.ListTopicAgesAsync(after, max, cancellationToken);
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Persistence.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using EventActors.Actors.Journal;
 using EventActors.Protocol;
 
 namespace EventActors.Actors.Persistence;
@@ -37,4 +38,8 @@ public sealed class QueryTopicCatalog : ITopicCatalog
             .Take(max)
             .ToList();
     }
+
+    /// <summary>The journal keeps no event times this can read: every topic may hold old events.</summary>
+    public async Task<IReadOnlyList<TopicAge>> ListAgesAsync(TopicName? after, int max, CancellationToken cancellationToken = default) =>
+        (await ListAsync(after, max, cancellationToken).ConfigureAwait(false)).Select(topic => new TopicAge(topic, DateTimeOffset.MinValue)).ToList();
 }

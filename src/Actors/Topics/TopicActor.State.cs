@@ -26,6 +26,7 @@ public sealed partial class TopicActor
     private bool _scanningAge;
     private bool _ageBacklog;           // the last age scan found a whole page old: scan again once it is trimmed
     private long _ageTrimDue;           // UTC ticks before which no retained event can be too old (0: not known)
+    private List<IActorRef>? _sweepers; // asked to apply age retention (ApplyAgeRetention): answered once the scan is done
 
     /// <summary>The messages of the topic's state; false when <paramref name="message"/> is not one of them.</summary>
     private bool OnStateCommand(object message)
@@ -58,12 +59,24 @@ public sealed partial class TopicActor
                 ScanForAge();
                 ScheduleTick(ApplyRetention.Instance, RetentionInterval);
                 return true;
+            case ApplyAgeRetention:
+                (_sweepers ??= []).Add(Sender);
+                ScanForAge();
+                if (!_scanningAge)
+                {
+                    AnswerSweepers(); // nothing to scan (or busy: the next sweep, or the topic's own tick, comes back to it)
+                }
+
+                PassivateIfAbsent();
+                return true;
             case AgeScanned scanned:
                 OnAgeScanned(scanned);
+                AnswerSweepers();
                 return true;
             case AgeScanFailed failed:
                 _scanningAge = false;
                 Log.Warning(failed.Cause, "Topic {0} could not read its oldest events to apply retention; tried again later", _topic.Value);
+                AnswerSweepers();
                 return true;
             default:
                 return false;
@@ -144,6 +157,16 @@ public sealed partial class TopicActor
         _services.History.ReadAsync(_topic, from, _head, AgeScanPage).PipeTo(Self,
             success: events => new AgeScanned(from, events),
             failure: error => new AgeScanFailed(error));
+    }
+
+    private void AnswerSweepers()
+    {
+        foreach (var sweeper in _sweepers ?? [])
+        {
+            sweeper.Tell(new AgeRetentionApplied(_topic), Self);
+        }
+
+        _sweepers = null;
     }
 
     private void OnAgeScanned(AgeScanned scanned)

@@ -282,7 +282,7 @@ public sealed partial class TopicActor : UntypedPersistentActor
     private TopicPosition Position => new(State.Epoch, _head, Math.Min(State.FirstRetained, _head + 1));
 
     /// <summary>No subscriber and nothing in flight: the topic may passivate.</summary>
-    private bool IsIdle => _subscribers.Count == 0 && _waiting.Count == 0 && _batch is null && _stateChange is null && _pendingDeletes.Count == 0;
+    private bool IsIdle => _subscribers.Count == 0 && _waiting.Count == 0 && _batch is null && _stateChange is null && _pendingDeletes.Count == 0 && !_deletingMessages;
 
     /// <summary>A topic that does not exist and serves no one passivates at once: asking about random names must not keep actors alive.</summary>
     private void PassivateIfAbsent()
@@ -426,6 +426,9 @@ public sealed partial class TopicActor : UntypedPersistentActor
                     break;
                 case GetTopicStatus or DeleteTopic:
                     sender.Tell(new TopicUnavailable(_topic, cause));
+                    break;
+                case ApplyAgeRetention:
+                    sender.Tell(new AgeRetentionApplied(_topic)); // the sweep goes on; the next one comes back to it
                     break;
             }
         }

@@ -133,6 +133,16 @@ public sealed record TopicDeleted(TopicName Topic, TopicEpoch NewEpoch) : ITopic
 /// <summary>The answer to <see cref="GetTopicStatus"/> or <see cref="DeleteTopic"/> when the topic's journal did not answer.</summary>
 public sealed record TopicUnavailable(TopicName Topic, string Reason) : ITopicProtocol;
 
+/// <summary>
+/// Apply the age limit of the topic's retention now: sent by the <see cref="AgeRetentionSweeper"/>
+/// to a topic whose actor is not running (dormant or cold) and that the journal says holds events
+/// past the limit. Answered with <see cref="AgeRetentionApplied"/> once the topic has read its
+/// oldest events and started the trim, or found nothing to do. Not activity.
+/// </summary>
+public sealed record ApplyAgeRetention(TopicName Topic) : ITopicMessage, ITopicProtocol;
+
+public sealed record AgeRetentionApplied(TopicName Topic) : ITopicProtocol;
+
 /// <summary>Settings of every topic actor.</summary>
 /// <param name="RingSize">Events kept in memory for subscribers slightly behind.</param>
 /// <param name="RingMaxBytes">Encoded bytes the ring may hold, whatever <paramref name="RingSize"/> says.</param>

@@ -46,6 +46,8 @@ public sealed class TopicProtocolSerializer(ExtendedActorSystem system) : Serial
         TopicUnavailable => "u",
         ResolveStart => "W",
         StartResolved => "w",
+        ApplyAgeRetention => "Y",
+        AgeRetentionApplied => "y",
         _ => throw new ArgumentException($"{o.GetType()} is not a message of the topic protocol", nameof(o)),
     };
 
@@ -193,6 +195,12 @@ public sealed class TopicProtocolSerializer(ExtendedActorSystem system) : Serial
                 WriteTopic(w, unavailable.Topic);
                 w.Write(unavailable.Reason);
                 break;
+            case ApplyAgeRetention apply:
+                WriteTopic(w, apply.Topic);
+                break;
+            case AgeRetentionApplied applied:
+                WriteTopic(w, applied.Topic);
+                break;
             default:
                 throw new ArgumentException($"{message.GetType()} is not a message of the topic protocol", nameof(message));
         }
@@ -228,6 +236,8 @@ public sealed class TopicProtocolSerializer(ExtendedActorSystem system) : Serial
         "X" => new DeleteTopic(ReadTopic(r)),
         "d" => new TopicDeleted(ReadTopic(r), ReadEpoch(r)),
         "u" => new TopicUnavailable(ReadTopic(r), r.ReadString()),
+        "Y" => new ApplyAgeRetention(ReadTopic(r)),
+        "y" => new AgeRetentionApplied(ReadTopic(r)),
         _ => throw new SerializationException($"Not a topic protocol message (manifest '{manifest}')."),
     };
 

@@ -109,6 +109,9 @@ internal sealed class GatedJournal(SqliteJournal inner) : IEventJournal, ISnapsh
     public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default) =>
         inner.ListTopicsAsync(after, maxTopics, cancellationToken);
 
+    public Task<IReadOnlyList<TopicAge>> ListTopicAgesAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default) =>
+        inner.ListTopicAgesAsync(after, maxTopics, cancellationToken);
+
     public Task<TrimResult> TrimAsync(TopicName topic, Retention retention, CancellationToken cancellationToken = default) => inner.TrimAsync(topic, retention, cancellationToken);
 
     public Task<bool> DeleteTopicAsync(TopicName topic, CancellationToken cancellationToken = default) => inner.DeleteTopicAsync(topic, cancellationToken);

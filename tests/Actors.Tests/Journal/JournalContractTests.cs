@@ -532,6 +532,27 @@ public abstract class JournalContractTests : IAsyncLifetime
         Assert.Equal(Clock.GetUtcNow(), first[0].CreatedAt);
     }
 
+    [Fact]
+    public async Task Listing_topic_ages_gives_each_topic_the_time_of_its_oldest_retained_event()
+    {
+        await AppendTexts(Topic("a"), 0, "old", "older than the rest");
+        var first = Clock.GetUtcNow();
+        Clock.Advance(TimeSpan.FromMinutes(10));
+        await AppendTexts(Topic("a"), 2, "new");
+        await AppendTexts(Topic("b"), 0, "new");
+        await Journal.CreateTopicAsync(Topic("c")); // no event
+        await AppendTexts(Topic("d"), 0, "trimmed");
+        await Journal.TrimAsync(Topic("d"), new Retention { MaxEvents = 0 });
+        var second = Clock.GetUtcNow();
+        await Journal.TrimAsync(Topic("a"), new Retention { MaxEvents = 2 }); // "old" goes: the oldest retained is now the second
+
+        var page = await Journal.ListTopicAgesAsync(null, 3);
+        var rest = await Journal.ListTopicAgesAsync(page[^1].Topic, 10);
+
+        Assert.Equal([new TopicAge(Topic("a"), first), new TopicAge(Topic("b"), second), new TopicAge(Topic("c"), null)], page);
+        Assert.Equal([new TopicAge(Topic("d"), null)], rest);
+    }
+
     // ---- retention (JournalSpec: deleted events not replayed; highest sequence kept) ----
 
     [Fact]

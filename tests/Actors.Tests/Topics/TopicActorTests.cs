@@ -498,6 +498,25 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     }
 
     [Fact]
+    public async Task A_topic_asked_by_the_sweep_applies_its_age_limit_then_answers()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        // Its own retention tick is an hour away: only the sweep's question trims it here.
+        var settings = Settings(retention: new Retention { MaxAge = TimeSpan.FromHours(1) }) with { RetentionInterval = TimeSpan.FromHours(1) };
+        var topic = StartTopic(settings, time: clock);
+        PublishAndExpect(topic, 3);
+
+        topic.Tell(new ApplyAgeRetention(Topic), TestActor);
+        ExpectMsg<AgeRetentionApplied>(); // nothing old yet
+        Assert.Equal(1UL, (await StatusAsync(topic)).FirstSequence);
+
+        clock.Advance(TimeSpan.FromHours(2));
+        topic.Tell(new ApplyAgeRetention(Topic), TestActor);
+        Assert.Equal(Topic, ExpectMsg<AgeRetentionApplied>().Topic);
+        await AwaitConditionAsync(async () => (await StatusAsync(topic)).FirstSequence == 4, DefaultTimeout, "the old events were not trimmed");
+    }
+
+    [Fact]
     public async Task A_second_topic_actor_for_the_same_topic_is_fenced_and_never_acknowledges_a_write()
     {
         var first = StartTopic();

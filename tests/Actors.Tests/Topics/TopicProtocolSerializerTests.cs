@@ -45,6 +45,8 @@ public sealed class TopicProtocolSerializerTests() : ActorTest(TopicSharding.Ser
         ["resolve start"] = new ResolveStart(Topic, actor, StartPosition.Earliest.Instance),
         ["start resolved"] = new StartResolved(Topic, actor, Epoch, 12, null),
         ["start resolved with reset"] = new StartResolved(Topic, actor, Epoch, 12, ResetReason.StaleEpoch),
+        ["apply age retention"] = new ApplyAgeRetention(Topic),
+        ["age retention applied"] = new AgeRetentionApplied(Topic),
     };
 
     [Theory]

@@ -22,7 +22,7 @@ public sealed partial class PostgresJournal : IEventJournal, ISnapshotStorage
     private readonly CancellationTokenSource _closing = new();
     private readonly ILogger _logger;
     private readonly string _schema;
-    private readonly string _readPage, _readTopic, _listTopics, _findKeys;
+    private readonly string _readPage, _readTopic, _listTopics, _listTopicAges, _findKeys;
     private readonly Lock _gate = new();
     private int _reconnecting;
     private int _pendingWrites;
@@ -47,6 +47,9 @@ public sealed partial class PostgresJournal : IEventJournal, ISnapshotStorage
             ") AS e ON true WHERE t.name = $1;";
         _readTopic = $"SELECT {PostgresRows.TopicColumns} FROM {_schema}.topics WHERE name = $1;";
         _listTopics = $"SELECT {PostgresRows.TopicColumns} FROM {_schema}.topics WHERE name > $1 ORDER BY name LIMIT $2;";
+        // One seek of the events' primary key per topic: its first retained event.
+        _listTopicAges = $"SELECT t.name, (SELECT e.appended_at FROM {_schema}.events e WHERE e.topic_id = t.id AND e.seq >= t.first_seq ORDER BY e.seq LIMIT 1) " +
+            $"FROM {_schema}.topics t WHERE t.name > $1 ORDER BY t.name LIMIT $2;";
         _findKeys = $"SELECT k.key, k.seq FROM {_schema}.idempotency_keys k JOIN {_schema}.topics t ON t.id = k.topic_id " +
             "WHERE t.name = $1 AND k.key = ANY($2) AND k.recorded_at > $3;";
     }
@@ -221,6 +224,27 @@ public sealed partial class PostgresJournal : IEventJournal, ISnapshotStorage
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
                 topics.Add(PostgresRows.ReadTopic(reader).Info);
+            }
+
+            return topics;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<TopicAge>> ListTopicAgesAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTopics);
+        var limit = Math.Min(maxTopics, _options.MaxEventsPerRead);
+        return Read<IReadOnlyList<TopicAge>>(async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(_listTopicAges, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after?.Value ?? "" });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+            var topics = new List<TopicAge>();
+            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                topics.Add(new TopicAge(TopicName.Parse(reader.GetString(0)),
+                    reader.IsDBNull(1) ? null : PostgresRows.ToOffset(reader.GetDateTime(1))));
             }
 
             return topics;
