@@ -17,6 +17,7 @@ var commands = new Dictionary<string, IBenchmark>(StringComparer.OrdinalIgnoreCa
     ["storm"] = new StormBenchmark(),
     ["slow"] = new SlowBenchmark(),
     ["topics"] = new TopicsBenchmark(),
+    ["latency-merge"] = new LatencyMergeCommand(),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var benchmark))

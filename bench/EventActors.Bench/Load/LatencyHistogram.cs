@@ -50,6 +50,45 @@ internal sealed class LatencyHistogram
         _max = Math.Max(_max, other._max);
     }
 
+    /// <summary>
+    /// Writes the histogram as text (the largest value, then one "bucket count" line per bucket
+    /// that holds any), so that the histograms of several generator processes, each a part of one
+    /// run, can be merged into the run's (<c>latency-merge</c>): percentiles do not add up.
+    /// </summary>
+    public void Save(string path)
+    {
+        using var writer = new StreamWriter(path);
+        writer.WriteLine($"max {_max}");
+        for (var i = 0; i < BucketCount; i++)
+        {
+            if (_counts[i] > 0)
+            {
+                writer.WriteLine($"{i} {_counts[i]}");
+            }
+        }
+    }
+
+    /// <summary>Reads a histogram <see cref="Save"/> wrote.</summary>
+    public static LatencyHistogram Load(string path)
+    {
+        var histogram = new LatencyHistogram();
+        foreach (var line in File.ReadLines(path))
+        {
+            var parts = line.Split(' ');
+            if (parts[0] == "max")
+            {
+                histogram._max = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+                continue;
+            }
+
+            var count = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+            histogram._counts[int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture)] += count;
+            histogram.Count += count;
+        }
+
+        return histogram;
+    }
+
     /// <summary>The value at quantile <paramref name="q"/> (0..1) in milliseconds, or null with no samples.</summary>
     public double? PercentileMillis(double q)
     {

@@ -14,7 +14,8 @@ internal sealed record LoadOptions
     public const string CommonUsage =
         "--sub-url URL --pub-url URL (templates with {topic}) [--topics 1] [--topic-prefix bench.t] [--subscribers 1000] " +
         "[--rate max|N] [--in-flight 64] [--lanes-per-topic N] [--payload-bytes 100] [--warmup 2] [--duration 15] [--drain-seconds 5] " +
-        "[--settle 1] [--source-addresses N] [--connect-concurrency 200] [--connect-timeout 10] [--server-pid P[,P…]] [--signing-key KEY] [--json]";
+        "[--settle 1] [--source-addresses N] [--first-source-address 0] [--connect-concurrency 200] [--connect-timeout 10] [--server-pid P[,P…]] [--signing-key KEY] " +
+        "[--start-file PATH] [--histogram-out FILE] [--json]";
 
     /// <summary>Descriptors kept for everything but subscriber sockets: runtime, publisher spare, standard streams (100).</summary>
     private const int ReservedDescriptors = 100;
@@ -70,6 +71,16 @@ internal sealed record LoadOptions
     public int FirstSourceAddress { get; init; }
 
     public int ConnectConcurrency { get; init; }
+
+    /// <summary>
+    /// Publishing starts once this file exists (after connecting and settling): several generator
+    /// processes that are each a part of one run (their own topics, subscribers and share of the
+    /// rate) publish over the same window once all have connected. Null: as soon as this one has settled.
+    /// </summary>
+    public string? StartFile { get; init; }
+
+    /// <summary>Where to save the delivery latency histogram, for merging the parts of a run (<c>latency-merge</c>).</summary>
+    public string? HistogramOut { get; init; }
 
     public double ConnectTimeoutSeconds { get; init; }
 
@@ -157,7 +168,10 @@ internal sealed record LoadOptions
             DrainSeconds = Seconds(options, "drain-seconds", 5),
             SettleSeconds = Seconds(options, "settle", defaultSettle),
             SourceAddresses = options.Int("source-addresses", (share * (reconnects ? 2 : 1) + PortsPerSourceAddress - 1) / PortsPerSourceAddress),
+            FirstSourceAddress = options.Int("first-source-address", 0),
             ConnectConcurrency = Math.Max(1, options.Int("connect-concurrency", 200)),
+            StartFile = options.String("start-file"),
+            HistogramOut = options.String("histogram-out"),
             ConnectTimeoutSeconds = Seconds(options, "connect-timeout", 10),
             ServerPids = Pids(options.String("server-pid")),
             Json = options.Json,

@@ -30,6 +30,19 @@ internal sealed class LoadReport
 
     public void Set(string name, JsonNode? value) => Json[name] = value;
 
+    /// <summary>A delivery latency's figures (latencySamples, p50Ms … maxMs), and its readable summary for a line.</summary>
+    public string SetLatency(LatencyHistogram latency)
+    {
+        Set("latencySamples", latency.Count);
+        Set("p50Ms", latency.PercentileMillis(0.50));
+        Set("p90Ms", latency.PercentileMillis(0.90));
+        Set("p99Ms", latency.PercentileMillis(0.99));
+        Set("p999Ms", latency.PercentileMillis(0.999));
+        Set("maxMs", latency.MaxMillis);
+        return $"latency p50 {Ms(latency.PercentileMillis(0.5))} ms, p90 {Ms(latency.PercentileMillis(0.9))}, p99 {Ms(latency.PercentileMillis(0.99))}, " +
+               $"p99.9 {Ms(latency.PercentileMillis(0.999))}, max {Ms(latency.MaxMillis)} ms ({latency.Count:N0} samples)";
+    }
+
     public static JsonObject Counts<TKey>(IEnumerable<KeyValuePair<TKey, long>> counts) where TKey : notnull
     {
         var json = new JsonObject();

@@ -79,6 +79,15 @@ internal sealed class LoadRun : IAsyncDisposable
     /// </summary>
     public async Task PublishAsync(Action? atWindowStart = null, Func<Task>? during = null)
     {
+        if (Options.StartFile is { } startFile)
+        {
+            Console.Error.WriteLine($"  connected; publishing starts once {startFile} exists");
+            while (!File.Exists(startFile))
+            {
+                await Task.Delay(20);
+            }
+        }
+
         var start = LoadClock.Micros();
         var windowStart = start + LoadClock.FromSeconds(Options.WarmupSeconds);
         var end = windowStart + LoadClock.FromSeconds(Options.DurationSeconds);
@@ -198,15 +207,15 @@ internal sealed class LoadRun : IAsyncDisposable
     {
         var totals = DeliveryTotals.Of(measured, Publisher);
         var latency = Latency.Snapshot();
+        if (Options.HistogramOut is { } histogramPath)
+        {
+            latency.Save(histogramPath);
+        }
+
         var seconds = Window.Seconds;
         report.Set("deliveries", totals.EventsInWindow);
         report.Set("deliveriesPerSecond", totals.EventsInWindow / seconds, 1);
-        report.Set("latencySamples", latency.Count);
-        report.Set("p50Ms", latency.PercentileMillis(0.50));
-        report.Set("p90Ms", latency.PercentileMillis(0.90));
-        report.Set("p99Ms", latency.PercentileMillis(0.99));
-        report.Set("p999Ms", latency.PercentileMillis(0.999));
-        report.Set("maxMs", latency.MaxMillis);
+        var latencySummary = report.SetLatency(latency);
         report.Set("lost", totals.Lost);
         report.Set("duplicated", totals.Duplicated);
         report.Set("outOfOrder", totals.OutOfOrder);
@@ -217,9 +226,7 @@ internal sealed class LoadRun : IAsyncDisposable
         report.Set("droppedByServer", totals.DroppedByServer);
         report.Set("drainSeconds", DrainSeconds);
         report.Json["drainComplete"] = DrainComplete;
-        report.Line($"  {label}:  {totals.EventsInWindow / seconds:N0} deliveries/s to {totals.Subscribers:N0} subscribers; latency p50 {LoadReport.Ms(latency.PercentileMillis(0.5))} ms, " +
-                    $"p90 {LoadReport.Ms(latency.PercentileMillis(0.9))}, p99 {LoadReport.Ms(latency.PercentileMillis(0.99))}, " +
-                    $"p99.9 {LoadReport.Ms(latency.PercentileMillis(0.999))}, max {LoadReport.Ms(latency.MaxMillis)} ms ({latency.Count:N0} samples)");
+        report.Line($"  {label}:  {totals.EventsInWindow / seconds:N0} deliveries/s to {totals.Subscribers:N0} subscribers; {latencySummary}");
         report.Line($"  checks:   lost {totals.Lost:N0}, duplicated {totals.Duplicated:N0}, out of order {totals.OutOfOrder:N0}, misrouted {totals.Misrouted:N0}, " +
                     $"malformed {totals.Malformed:N0}, resets {totals.Resets:N0}, dropped by server {totals.DroppedByServer:N0}; " +
                     (DrainComplete ? $"drained in {DrainSeconds:F2} s" : $"drain INCOMPLETE after {DrainSeconds:F2} s"));

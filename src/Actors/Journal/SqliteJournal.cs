@@ -192,47 +192,35 @@ public sealed partial class SqliteJournal : IEventJournal, ISnapshotStorage
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default) =>
+        // Names are ASCII, so SQLite's BINARY collation is the ordinal order of TopicName.
+        ListPageAsync($"SELECT {SqliteRows.TopicColumns} FROM topics WHERE name > $after ORDER BY name LIMIT $limit;", after, maxTopics,
+            static reader => SqliteRows.ReadTopic(reader).Info, cancellationToken);
+
+    public Task<IReadOnlyList<TopicAge>> ListTopicAgesAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default) =>
+        // One seek of the events' primary key per topic: its first retained event.
+        ListPageAsync(
+            "SELECT t.name, (SELECT e.appended_at FROM events e WHERE e.topic_id = t.id AND e.seq >= t.first_seq ORDER BY e.seq LIMIT 1) " +
+            "FROM topics t WHERE t.name > $after ORDER BY t.name LIMIT $limit;", after, maxTopics,
+            static reader => new TopicAge(TopicName.Parse(reader.GetString(0)), reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))),
+            cancellationToken);
+
+    /// <summary>A page of topics in name order: <paramref name="sql"/> takes <c>$after</c> (the name to start after) and <c>$limit</c>.</summary>
+    private Task<IReadOnlyList<T>> ListPageAsync<T>(string sql, TopicName? after, int maxTopics, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxTopics);
         var limit = Math.Min(maxTopics, _options.MaxEventsPerRead);
-        return Read<IReadOnlyList<TopicInfo>>(connection =>
+        return Read<IReadOnlyList<T>>(connection =>
         {
             using var command = connection.CreateCommand();
-            // Names are ASCII, so SQLite's BINARY collation is the ordinal order of TopicName.
-            command.CommandText = $"SELECT {SqliteRows.TopicColumns} FROM topics WHERE name > $after ORDER BY name LIMIT $limit;";
+            command.CommandText = sql;
             command.Parameters.AddWithValue("$after", after?.Value ?? "");
             command.Parameters.AddWithValue("$limit", limit);
-            var topics = new List<TopicInfo>();
+            var topics = new List<T>();
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                topics.Add(SqliteRows.ReadTopic(reader).Info);
-            }
-
-            return topics;
-        }, cancellationToken);
-    }
-
-    public Task<IReadOnlyList<TopicAge>> ListTopicAgesAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxTopics);
-        var limit = Math.Min(maxTopics, _options.MaxEventsPerRead);
-        return Read<IReadOnlyList<TopicAge>>(connection =>
-        {
-            using var command = connection.CreateCommand();
-            // One seek of the events' primary key per topic: its first retained event.
-            command.CommandText =
-                "SELECT t.name, (SELECT e.appended_at FROM events e WHERE e.topic_id = t.id AND e.seq >= t.first_seq ORDER BY e.seq LIMIT 1) " +
-                "FROM topics t WHERE t.name > $after ORDER BY t.name LIMIT $limit;";
-            command.Parameters.AddWithValue("$after", after?.Value ?? "");
-            command.Parameters.AddWithValue("$limit", limit);
-            var topics = new List<TopicAge>();
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                topics.Add(new TopicAge(TopicName.Parse(reader.GetString(0)),
-                    reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+                topics.Add(read(reader));
             }
 
             return topics;

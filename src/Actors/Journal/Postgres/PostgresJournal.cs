@@ -210,41 +210,28 @@ public sealed partial class PostgresJournal : IEventJournal, ISnapshotStorage
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<TopicInfo>> ListTopicsAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default) =>
+        ListPageAsync(_listTopics, after, maxTopics, static reader => PostgresRows.ReadTopic(reader).Info, cancellationToken);
+
+    public Task<IReadOnlyList<TopicAge>> ListTopicAgesAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default) =>
+        ListPageAsync(_listTopicAges, after, maxTopics, static reader => new TopicAge(TopicName.Parse(reader.GetString(0)),
+            reader.IsDBNull(1) ? null : PostgresRows.ToOffset(reader.GetDateTime(1))), cancellationToken);
+
+    /// <summary>A page of topics in name order: <paramref name="sql"/> takes the name to start after and the page size.</summary>
+    private Task<IReadOnlyList<T>> ListPageAsync<T>(string sql, TopicName? after, int maxTopics, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxTopics);
         var limit = Math.Min(maxTopics, _options.MaxEventsPerRead);
-        return Read<IReadOnlyList<TopicInfo>>(async (connection, token) =>
+        return Read<IReadOnlyList<T>>(async (connection, token) =>
         {
-            await using var command = new NpgsqlCommand(_listTopics, connection);
+            await using var command = new NpgsqlCommand(sql, connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after?.Value ?? "" });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-            var topics = new List<TopicInfo>();
+            var topics = new List<T>();
             await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
-                topics.Add(PostgresRows.ReadTopic(reader).Info);
-            }
-
-            return topics;
-        }, cancellationToken);
-    }
-
-    public Task<IReadOnlyList<TopicAge>> ListTopicAgesAsync(TopicName? after, int maxTopics, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxTopics);
-        var limit = Math.Min(maxTopics, _options.MaxEventsPerRead);
-        return Read<IReadOnlyList<TopicAge>>(async (connection, token) =>
-        {
-            await using var command = new NpgsqlCommand(_listTopicAges, connection);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after?.Value ?? "" });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-            var topics = new List<TopicAge>();
-            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
-            while (await reader.ReadAsync(token).ConfigureAwait(false))
-            {
-                topics.Add(new TopicAge(TopicName.Parse(reader.GetString(0)),
-                    reader.IsDBNull(1) ? null : PostgresRows.ToOffset(reader.GetDateTime(1))));
+                topics.Add(read(reader));
             }
 
             return topics;
