@@ -27,6 +27,7 @@ public sealed partial class TopicActor
     private bool _ageBacklog;           // the last age scan found a whole page old: scan again once it is trimmed
     private long _ageTrimDue;           // UTC ticks before which no retained event can be too old (0: not known)
     private List<IActorRef>? _sweepers; // asked to apply age retention (ApplyAgeRetention): answered once the scan is done
+    private bool _swept;                // asked by the sweep: once its trim is done, an actor with nothing else to do stops
 
     /// <summary>The messages of the topic's state; false when <paramref name="message"/> is not one of them.</summary>
     private bool OnStateCommand(object message)
@@ -43,6 +44,7 @@ public sealed partial class TopicActor
                 _deletingMessages = false;
                 _deletedThrough = Math.Max(_deletedThrough, (ulong)deleted.ToSequenceNr);
                 DeleteEventsBeforeRetained(); // a later change may have moved the oldest retained event on meanwhile
+                PassivateIfOnlySwept();
                 return true;
             case DeleteMessagesFailure failed:
                 // The events stay in the journal but outside the retained range, which no reader is
@@ -60,6 +62,7 @@ public sealed partial class TopicActor
                 ScheduleTick(ApplyRetention.Instance, RetentionInterval);
                 return true;
             case ApplyAgeRetention:
+                _swept = true;
                 (_sweepers ??= []).Add(Sender);
                 ScanForAge();
                 if (!_scanningAge)
@@ -167,6 +170,20 @@ public sealed partial class TopicActor
         }
 
         _sweepers = null;
+        PassivateIfOnlySwept();
+    }
+
+    /// <summary>
+    /// A topic the sweep started, to trim it, stops as soon as that is done, unless something
+    /// else has used it since it started: a sweep that trims a hundred thousand idle topics would
+    /// otherwise keep each of them an actor for its idle timeout (all of them at once, measured).
+    /// </summary>
+    private void PassivateIfOnlySwept()
+    {
+        if (_swept && _lastActive == _startedAt && IsIdle && !_scanningAge)
+        {
+            AskToPassivate();
+        }
     }
 
     private void OnAgeScanned(AgeScanned scanned)
@@ -242,6 +259,7 @@ public sealed partial class TopicActor
 
         KeepRetention(); // a trim skipped while this was being saved
         ContinueAfterBatch();
+        PassivateIfOnlySwept();
     }
 
     private void OnStateNotSaved(SaveSnapshotFailure failed)

@@ -40,12 +40,14 @@ public sealed partial class TopicActor : UntypedPersistentActor
     private bool _passivationAsked;
     private bool _recovered;
     private List<(object Message, IActorRef Sender)>? _unrecovered; // what reached it while it recovered, to answer should that fail
-    private long _lastActive = Environment.TickCount64; // ms: the last publish, subscribe, delete or subscriber leaving
+    private readonly long _startedAt = Environment.TickCount64;
+    private long _lastActive; // ms: the last publish, subscribe, delete or subscriber leaving (or the start)
     private bool _publishedSinceIdleCheck;
     private DormantTopic? _woken;   // the state the last actor of the topic left (DormantTopics); recovery only
 
     public TopicActor(TopicName topic, TopicServices services, TopicSettings settings)
     {
+        _lastActive = _startedAt;
         _topic = topic;
         _services = services;
         _settings = settings;

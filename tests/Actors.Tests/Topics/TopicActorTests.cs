@@ -517,6 +517,41 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     }
 
     [Fact]
+    public async Task A_topic_the_sweep_started_stops_as_soon_as_its_trim_is_done_but_not_one_in_use()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var settings = Settings(retention: new Retention { MaxAge = TimeSpan.FromHours(1) }) with { RetentionInterval = TimeSpan.FromHours(1) };
+        var writer = StartTopic(settings, time: clock);
+        PublishAndExpect(writer, 3);
+        Assert.True(await writer.GracefulStop(DefaultTimeout));
+        clock.Advance(TimeSpan.FromHours(2));
+
+        // Started by the sweep alone (its idle timeout is minutes away): it asks its parent to
+        // passivate it once the old events are deleted.
+        var sweep = CreateTestProbe();
+        var swept = ChildActorOf(TopicActor.Props(Topic, Services(clock), settings));
+        swept.Tell(new ApplyAgeRetention(Topic), sweep.Ref);
+        sweep.ExpectMsg<AgeRetentionApplied>();
+        Assert.Equal(HandOff.Passivation, ExpectMsg<Akka.Cluster.Sharding.Passivate>().StopMessage);
+        Assert.Equal(4UL, (await StatusAsync(swept)).FirstSequence);
+        Assert.Empty((await Sqlite.ReadAsync(Topic, 0, 10)).Events);
+        Assert.True(await swept.GracefulStop(DefaultTimeout));
+
+        // In use (a subscriber): trimmed the same way, and it stays.
+        PublishAndExpect(writer = StartTopic(settings, time: clock), 1);
+        Assert.True(await writer.GracefulStop(DefaultTimeout));
+        clock.Advance(TimeSpan.FromHours(2));
+        var used = ChildActorOf(TopicActor.Props(Topic, Services(clock), settings));
+        var subscriber = CreateTestProbe();
+        used.Tell(new Subscribe(Topic, subscriber.Ref, StartPosition.Live.Instance, Credit: 10));
+        subscriber.ExpectMsg<Subscribed>();
+        used.Tell(new ApplyAgeRetention(Topic), sweep.Ref);
+        sweep.ExpectMsg<AgeRetentionApplied>();
+        await AwaitConditionAsync(async () => (await StatusAsync(used)).FirstSequence == 5, DefaultTimeout, "the old event was not trimmed");
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
     public async Task A_second_topic_actor_for_the_same_topic_is_fenced_and_never_acknowledges_a_write()
     {
         var first = StartTopic();
