@@ -22,6 +22,7 @@ subscribers=${SUBSCRIBERS:-100000} parts=${PARTS:-6} rate=${RATE:-1000}
 warmup=${WARMUP:-10} duration=${DURATION:-30} servers=${SERVERS:-eventactors nchan}
 nchan_port=5191
 work=$(mktemp -d -t eventactors-notifications.XXXXXX)
+chmod 755 "$work" # PostgreSQL runs as its own user and must reach its data directory under it
 cluster_dir=$work/cluster
 cleanup() {
   EVENTACTORS_CLUSTER_DIR=$cluster_dir "$root/scripts/cluster.sh" stop >/dev/null 2>&1 || true
