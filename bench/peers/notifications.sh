@@ -6,6 +6,9 @@
 #   - EventActors: a cluster of PARTS nodes on one PostgreSQL (scripts/cluster.sh), every event
 #     persisted; generator part i subscribes and publishes through node i, and the topic's shard
 #     is wherever Sharding put it (most deliveries cross nodes);
+#     Its topics exist before the run (a user's notification topic has history): each gets one
+#     event first (the topics scenario), so the run measures publishes to existing topics, not
+#     their creation (PRECREATE=0 skips that);
 #   - Nchan: nginx with PARTS worker processes (NCHAN_WORKERS), in memory;
 #   - the load: PARTS generator processes (fanout), each its own topics, subscribers and share of
 #     the rate, publishing over the same window (--start-file) once all have connected; their
@@ -19,7 +22,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 subscribers=${SUBSCRIBERS:-100000} parts=${PARTS:-6} rate=${RATE:-1000}
-warmup=${WARMUP:-10} duration=${DURATION:-30} servers=${SERVERS:-eventactors nchan}
+warmup=${WARMUP:-10} duration=${DURATION:-30} servers=${SERVERS:-eventactors nchan} precreate=${PRECREATE:-1}
 nchan_port=5191
 work=$(mktemp -d -t eventactors-notifications.XXXXXX)
 chmod 755 "$work" # PostgreSQL runs as its own user and must reach its data directory under it
@@ -41,10 +44,10 @@ run_parts() {
   mkdir -p "$dir"
   for ((i = 0; i < parts; i++)); do
     base=$($url_of_part "$i")
-    local share=$(( (subscribers * (i + 1)) / parts - (subscribers * i) / parts ))
+    local share; share=$(share_of "$i")
     local sample=(); ((i == 0)) && sample=(--server-pid "$server_pids") # one part samples the server
     bench fanout --sub-url "$base/topics/{topic}/stream" --pub-url "$base/topics/{topic}/events" \
-      --topic-prefix "bench.p$i.t" --topics "$share" --subscribers "$share" \
+      --topic-prefix "bench.p$i.t." --topics "$share" --subscribers "$share" \
       --rate "$(python3 -c "print($rate / $parts)")" --warmup "$warmup" --duration "$duration" --settle 5 \
       --connect-concurrency $((200 / parts + 1)) --first-source-address "$i" \
       --start-file "$dir/start" --histogram-out "$dir/part$i.hist" "${sample[@]}" --json \
@@ -68,12 +71,26 @@ run_parts() {
 }
 
 node_url() { cat "$cluster_dir/nodes/$(($1 + 1))/url"; }
+share_of() { echo $(( (subscribers * ($1 + 1)) / parts - (subscribers * $1) / parts )); }
+
+# One event to each of the run's topics, through the node part i will use (topics bench.p<i>.t.<k>).
+precreate_topics() {
+  local i pids=()
+  for ((i = 0; i < parts; i++)); do
+    bench topics --pub-url "$(node_url "$i")/topics/{topic}/events" --topics "$(share_of "$i")" --prefix "bench.p$i.t" \
+      --concurrency 16 --settle-seconds 0 >"$work/precreate$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || { cat "$work"/precreate*.log >&2; exit 1; }; done
+  grep -h "round 1" "$work"/precreate*.log | sed "s/^/eventactors precreate: /" >&2
+}
 nchan_url() { echo "http://127.0.0.1:$nchan_port"; }
 
 run_eventactors() {
   EVENTACTORS_CLUSTER_DIR=$cluster_dir "$root/scripts/cluster.sh" start "$parts" -- --Logging:LogLevel:Default=Warning >&2
   local pids
   pids=$(cat "$cluster_dir"/nodes/*/pid | paste -sd, -)
+  ((precreate)) && precreate_topics
   run_parts eventactors "$pids" node_url
   EVENTACTORS_CLUSTER_DIR=$cluster_dir "$root/scripts/cluster.sh" stop >&2
 }
