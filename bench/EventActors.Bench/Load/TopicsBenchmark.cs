@@ -73,7 +73,7 @@ internal sealed class TopicsBenchmark : IBenchmark
                 report.Set("serverRssAfterMiB", after?.RssKiB / 1024.0, 1);
                 if (before is { } b && after is { } a)
                 {
-                    var perTopic = (a.RssKiB - b.RssKiB) * 1024.0 / topics;
+                    var perTopic = BytesPerTopic(b, a, topics);
                     report.Set("serverBytesPerTopic", Math.Round(perTopic));
                     Console.Error.WriteLine($"topics: server RSS {b.RssKiB / 1024.0:F1} -> {a.RssKiB / 1024.0:F1} MiB, {perTopic:N0} B per topic, {running:N0} topic actors running");
                 }
@@ -113,11 +113,15 @@ internal sealed class TopicsBenchmark : IBenchmark
         report.Set("serverRssDormantMiB", after?.RssKiB / 1024.0, 1);
         if (before is { } b && after is { } a)
         {
-            var perTopic = (a.RssKiB - b.RssKiB) * 1024.0 / topics;
+            var perTopic = BytesPerTopic(b, a, topics);
             report.Set("serverBytesPerDormantTopic", Math.Round(perTopic));
             Console.Error.WriteLine($"topics: no topic actor running after {waited.Elapsed.TotalSeconds:F0} s, {dormant:N0} dormant; server RSS {a.RssKiB / 1024.0:F1} MiB, {perTopic:N0} B per topic");
         }
     }
+
+    /// <summary>What the server's RSS grew by, per topic.</summary>
+    private static double BytesPerTopic(ProcessSampler.Sample before, ProcessSampler.Sample after, int topics) =>
+        (after.RssKiB - before.RssKiB) * 1024.0 / topics;
 
     /// <summary>One event to each topic, <paramref name="concurrency"/> publishes in flight; each publish timed.</summary>
     private static async Task<(LatencyHistogram Latency, long Errors, double Seconds)> PublishToEveryTopicAsync(

@@ -36,6 +36,11 @@ public sealed class AgeRetentionSweeperTests : ActorTest, IAsyncLifetime
     private async Task AppendAsync(string topic) =>
         await _journal.AppendAsync(new AppendRequest(TopicName.Parse(topic), 0, [new NewEvent("x"u8.ToArray())]));
 
+    /// <summary>A sweeper over this journal that asks <paramref name="topics"/> (for the region), a sweep every 50 ms.</summary>
+    private void StartSweeper(Akka.TestKit.TestProbe topics, Func<AgeRetentionSweepSettings, AgeRetentionSweepSettings> adjust) =>
+        Sys.ActorOf(AgeRetentionSweeper.Props(new JournalTopicCatalog(_journal), topics.Ref,
+            adjust(new AgeRetentionSweepSettings(MaxAge, TimeSpan.FromMilliseconds(50))), _clock));
+
     private ApplyAgeRetention ExpectAsked(Akka.TestKit.TestProbe topics, string topic)
     {
         var asked = topics.ExpectMsg<ApplyAgeRetention>();
@@ -57,8 +62,7 @@ public sealed class AgeRetentionSweeperTests : ActorTest, IAsyncLifetime
         await _journal.CreateTopicAsync(TopicName.Parse("f")); // no event at all
 
         var topics = CreateTestProbe();
-        Sys.ActorOf(AgeRetentionSweeper.Props(new JournalTopicCatalog(_journal), topics.Ref,
-            new AgeRetentionSweepSettings(MaxAge, TimeSpan.FromMilliseconds(50), PageSize: 2, MaxInFlight: 1), _clock));
+        StartSweeper(topics, settings => settings with { PageSize = 2, MaxInFlight = 1 });
 
         foreach (var sweep in new[] { 1, 2 })
         {
@@ -80,8 +84,7 @@ public sealed class AgeRetentionSweeperTests : ActorTest, IAsyncLifetime
         _clock.Advance(MaxAge * 2);
 
         var topics = CreateTestProbe();
-        Sys.ActorOf(AgeRetentionSweeper.Props(new JournalTopicCatalog(_journal), topics.Ref,
-            new AgeRetentionSweepSettings(MaxAge, TimeSpan.FromMilliseconds(50), MaxInFlight: 1, AskTimeout: TimeSpan.FromMilliseconds(200)), _clock));
+        StartSweeper(topics, settings => settings with { MaxInFlight = 1, AskTimeout = TimeSpan.FromMilliseconds(200) });
 
         ExpectAsked(topics, "a"); // unanswered
         ExpectAsked(topics, "b");

@@ -20,6 +20,10 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     private static TopicSettings Settings(int ringSize = 16, TimeSpan? idle = null, Retention? retention = null, int snapshotEvery = 1000) =>
         new(ringSize, long.MaxValue, idle ?? TimeSpan.FromMinutes(5), Retention: retention, RetentionInterval: TimeSpan.FromMilliseconds(50), SnapshotEvery: snapshotEvery);
 
+    /// <summary>An hour's age limit, and the topic's own retention tick an hour away: only the sweep's question trims it.</summary>
+    private static TopicSettings SweptSettings =>
+        Settings(retention: new Retention { MaxAge = TimeSpan.FromHours(1) }) with { RetentionInterval = TimeSpan.FromHours(1) };
+
     private IActorRef StartTopic(TopicSettings? settings = null, TopicName? topic = null, TimeProvider? time = null) =>
         Sys.ActorOf(TopicActor.Props(topic ?? Topic, Services(time), settings ?? Settings()));
 
@@ -501,9 +505,7 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     public async Task A_topic_asked_by_the_sweep_applies_its_age_limit_then_answers()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        // Its own retention tick is an hour away: only the sweep's question trims it here.
-        var settings = Settings(retention: new Retention { MaxAge = TimeSpan.FromHours(1) }) with { RetentionInterval = TimeSpan.FromHours(1) };
-        var topic = StartTopic(settings, time: clock);
+        var topic = StartTopic(SweptSettings, time: clock);
         PublishAndExpect(topic, 3);
 
         topic.Tell(new ApplyAgeRetention(Topic), TestActor);
@@ -520,7 +522,7 @@ public sealed class TopicActorTests() : SqliteJournalTest("topic-actor")
     public async Task A_topic_the_sweep_started_stops_as_soon_as_its_trim_is_done_but_not_one_in_use()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var settings = Settings(retention: new Retention { MaxAge = TimeSpan.FromHours(1) }) with { RetentionInterval = TimeSpan.FromHours(1) };
+        var settings = SweptSettings;
         var writer = StartTopic(settings, time: clock);
         PublishAndExpect(writer, 3);
         Assert.True(await writer.GracefulStop(DefaultTimeout));
